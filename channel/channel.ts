@@ -1,0 +1,135 @@
+/**
+ * The two ends a task's plugins see: a RecordSender for the reader loop and a RecordReceiver
+ * for the writer loop. Records are encoded into batch frames as they are sent, so the reader
+ * never holds more than one batch of row objects; frames go through the ring under the rate limit.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FrameEncoder, decodeFrame } from './codec.js';
+import { RingConsumer, RingProducer } from './ring.js';
+import { RateLimiter, type RateCaps } from './rate-limiter.js';
+import { F64, FRAME_HEADER_BYTES } from './slots.js';
+import { FerryError } from '../lib/errors.js';
+import type { Row } from './value.js';
+import type { RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
+
+export interface SenderOptions {
+  /** Records per frame (DataX's exchanger bufferSize). */
+  batchRecords: number;
+  /** Flush a frame once it holds this many bytes, even if not full of records. */
+  batchBytes?: number;
+  caps?: RateCaps;
+}
+
+export class ChannelSender implements RecordSender {
+  private readonly encoder: FrameEncoder;
+  private readonly limiter: RateLimiter;
+  private readonly batchRecords: number;
+  private readonly batchBytes: number;
+
+  constructor(private readonly producer: RingProducer, options: SenderOptions) {
+    this.limiter = new RateLimiter(options.caps ?? {});
+    this.batchRecords = this.limiter.maxBatchRecords(options.batchRecords);
+    // A frame never takes more than a quarter of the ring, so the reader can run ahead of the writer.
+    this.batchBytes = Math.min(options.batchBytes ?? 256 * 1024, Math.floor(producer.capacity / 4));
+    this.encoder = new FrameEncoder(Math.min(this.batchBytes * 2, 1 << 20));
+  }
+
+  send(row: Row): Promise<void> | undefined {
+    const enc = this.encoder;
+    const before = enc.length;
+    const size = enc.add(row);
+    if (enc.records < this.batchRecords && enc.length < this.batchBytes) return undefined;
+    if (enc.records > 1 && enc.length > this.batchBytes) {
+      // This record pushed the frame past the byte budget: send the frame without it first.
+      return this.flushSplit(before, size);
+    }
+    return this.flushNow();
+  }
+
+  private async flushSplit(before: number, size: number): Promise<void> {
+    const enc = this.encoder;
+    const tail = Buffer.from(enc.buf.subarray(before, before + size));
+    enc.length = before;
+    enc.records--;
+    await this.flush();
+    enc.buf.set(tail, enc.length);
+    enc.length += size;
+    enc.records++;
+    if (enc.length >= this.batchBytes) await this.flush();
+  }
+
+  /** Sends whatever is buffered. */
+  flush(): Promise<void> {
+    return this.flushNow() ?? Promise.resolve();
+  }
+
+  /** Sends the buffered frame; undefined when it went into the ring at once. */
+  private flushNow(): Promise<void> | undefined {
+    const enc = this.encoder;
+    if (enc.records === 0) return undefined;
+    const frame = enc.finish();
+    if (frame.byteLength > this.producer.maxFrameBytes) {
+      return Promise.reject(new FerryError('FERRY_RECORD_TOO_LARGE', `a record of ${frame.byteLength - 10} bytes does not fit the channel (${this.producer.capacity} bytes); raise core.transport.channel.byteCapacity`));
+    }
+    const records = enc.records;
+    const bytes = frame.byteLength;
+    const stats = this.producer.stats;
+    stats[F64.RECORDS_SENT] = (stats[F64.RECORDS_SENT] as number) + records;
+    stats[F64.BYTES_SENT] = (stats[F64.BYTES_SENT] as number) + bytes;
+    const pause = this.limiter.limited ? this.limiter.take(records, bytes) : 0;
+    if (pause === 0 && this.producer.tryWrite(frame)) {
+      enc.reset();
+      return undefined;
+    }
+    return this.slowWrite(frame, pause);
+  }
+
+  private async slowWrite(frame: Buffer, pause: number): Promise<void> {
+    if (pause > 0) {
+      const started = performance.now();
+      await sleep(pause);
+      this.producer.stats[F64.READER_WAIT_MS] = (this.producer.stats[F64.READER_WAIT_MS] as number) + performance.now() - started;
+    }
+    await this.producer.write(frame);
+    this.encoder.reset();
+  }
+
+  /** Flushes and marks the end of the stream. */
+  async end(): Promise<void> {
+    await this.flush();
+    this.producer.end();
+  }
+
+  fail(message: string): void {
+    this.producer.fail(message);
+  }
+}
+
+export class ChannelReceiver implements RecordReceiver {
+  constructor(private readonly consumer: RingConsumer) {}
+
+  async read(): Promise<Row[] | null> {
+    const frame = await this.consumer.peek();
+    if (frame === null) return null;
+    const rows = decodeFrame(frame.buf, frame.start, frame.end);
+    const bytes = this.consumer.release();
+    const stats = this.consumer.stats;
+    stats[F64.RECORDS_RECEIVED] = (stats[F64.RECORDS_RECEIVED] as number) + rows.length;
+    stats[F64.BYTES_RECEIVED] = (stats[F64.BYTES_RECEIVED] as number) + bytes;
+    return rows;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Row[]> {
+    for (;;) {
+      const rows = await this.read();
+      if (rows === null) return;
+      yield rows;
+    }
+  }
+
+  fail(message: string): void {
+    this.consumer.fail(message);
+  }
+}
+
+export { FRAME_HEADER_BYTES };

@@ -1,0 +1,60 @@
+/**
+ * The values a record carries, as DataX's Column types: long, double, decimal, string, bool,
+ * date, bytes and null. A record (a Row) is an array of them, one per column.
+ *
+ * long is a JS number while it is a safe integer and a bigint beyond that, so a 64-bit key
+ * never passes through a double. decimal keeps its text, so no precision is lost.
+ */
+export class Decimal {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+export type Value = null | boolean | number | bigint | string | Decimal | Date | Uint8Array;
+export type Row = Value[];
+
+/** Column types as job files spell them (DataX's names; aliases are mapped in columnType()). */
+export type ColumnType = 'long' | 'double' | 'decimal' | 'string' | 'bool' | 'date' | 'bytes';
+
+const TYPE_ALIASES: Record<string, ColumnType> = {
+  long: 'long', int: 'long', integer: 'long', bigint: 'long', smallint: 'long', tinyint: 'long', short: 'long',
+  double: 'double', float: 'double', real: 'double',
+  decimal: 'decimal', numeric: 'decimal', number: 'decimal',
+  string: 'string', varchar: 'string', char: 'string', text: 'string',
+  bool: 'bool', boolean: 'bool',
+  date: 'date', datetime: 'date', timestamp: 'date', time: 'date',
+  bytes: 'bytes', binary: 'bytes', blob: 'bytes',
+};
+
+/** Maps a job file's type name (any case, DataX or FlinkX spelling) to a ColumnType, or undefined. */
+export function columnType(name: string): ColumnType | undefined {
+  return TYPE_ALIASES[name.toLowerCase()];
+}
+
+export const COLUMN_TYPE_NAMES = Object.keys(TYPE_ALIASES);
+
+/** A value's text as DataX's Column.asString() gives it (dates without a format: yyyy-MM-dd HH:mm:ss). */
+export function valueToString(value: Value): string | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Decimal) return value.text;
+  if (value instanceof Date) return formatLocalDateTime(value);
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** yyyy-MM-dd HH:mm:ss in local time, with .SSS only when the milliseconds are not zero. */
+export function formatLocalDateTime(d: Date): string {
+  const base = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const ms = d.getMilliseconds();
+  return ms === 0 ? base : `${base}.${pad(ms, 3)}`;
+}

@@ -1,0 +1,109 @@
+/**
+ * Every condition a user can meet has a code, a short message that names the fix, and an exit
+ * code (0 success, 1 job failed, 2 bad job file or usage). Errors cross worker threads as
+ * SerializedError data because piscina and comlink drop custom properties.
+ */
+export type ErrorCode =
+  | 'FERRY_JOB_NOT_FOUND'
+  | 'FERRY_JOB_PARSE'
+  | 'FERRY_JOB_INVALID'
+  | 'FERRY_JOB_VARIABLE'
+  | 'FERRY_PLUGIN_UNKNOWN'
+  | 'FERRY_PLUGIN_LOAD'
+  | 'FERRY_USAGE'
+  | 'FERRY_TASK_FAILED'
+  | 'FERRY_PLUGIN_ERROR'
+  | 'FERRY_CHANNEL_CLOSED'
+  | 'FERRY_RECORD_TOO_LARGE'
+  | 'FERRY_ABORTED'
+  | 'FERRY_INTERNAL';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  /** Whether running the same task again may succeed (a dropped connection: yes; a bad column: no). */
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FerryError';
+    this.code = code;
+    this.retryable = options?.retryable ?? false;
+  }
+  get exitCode(): number {
+    return EXIT_FAILED;
+  }
+}
+
+/** One problem in a job file: where it is (a JSON path such as job.content[0].writer) and what is wrong. */
+export interface JobIssue {
+  path: string;
+  message: string;
+}
+
+export function formatIssue(issue: JobIssue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+/** The job file or the command line is wrong: nothing ran. Exit code 2. */
+export class JobConfigError extends FerryError {
+  readonly issues: JobIssue[];
+  constructor(code: ErrorCode, issues: JobIssue[]) {
+    super(code, issues.map(formatIssue).join('\n'));
+    this.name = 'JobConfigError';
+    this.issues = issues;
+  }
+  override get exitCode(): number {
+    return EXIT_BAD_INPUT;
+  }
+}
+
+export function configError(code: ErrorCode, path: string, message: string): JobConfigError {
+  return new JobConfigError(code, [{ path, message }]);
+}
+
+/** The job ran and failed; `summary` says what was written before it stopped. Exit code 1. */
+export class JobFailedError extends FerryError {
+  summary: unknown;
+  constructor(code: ErrorCode, message: string, summary?: unknown, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.name = 'JobFailedError';
+    this.summary = summary;
+  }
+}
+
+/** A plugin's task failed. Thrown by plugins for conditions they recognise; any other throw is wrapped. */
+export class PluginError extends FerryError {
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean; code?: ErrorCode }) {
+    super(options?.code ?? 'FERRY_PLUGIN_ERROR', message, options);
+    this.name = 'PluginError';
+  }
+}
+
+export interface SerializedError {
+  name: string;
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  stack?: string | undefined;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof FerryError) {
+    return { name: err.name, code: err.code, message: err.message, retryable: err.retryable, stack: err.stack };
+  }
+  if (err instanceof Error) {
+    // A plain Error from a plugin or a driver: worth one more try (DataX's failover does the same).
+    return { name: err.name, code: 'FERRY_PLUGIN_ERROR', message: err.message, retryable: true, stack: err.stack };
+  }
+  return { name: 'Error', code: 'FERRY_PLUGIN_ERROR', message: String(err), retryable: true };
+}
+
+export function deserializeError(data: SerializedError): FerryError {
+  const err = new FerryError(data.code, data.message, { retryable: data.retryable });
+  err.name = data.name;
+  if (data.stack !== undefined) err.stack = data.stack;
+  return err;
+}

@@ -1,0 +1,60 @@
+/** What job loading hands to the JobContainer: the job resolved, validated and normalised. */
+import type { JobIssue } from '../errors.js';
+import type { Plugin } from '../plugin/spi.js';
+
+export interface PluginRef<P extends Plugin = Plugin> {
+  name: string;
+  plugin: P;
+  /** Module the worker imports to run the Task side. */
+  moduleUrl: string;
+  parameter: Record<string, unknown>;
+  /** JSON path of the parameter block, e.g. job.content[0].reader.parameter */
+  path: string;
+}
+
+export interface ContentSpec {
+  index: number;
+  reader: PluginRef;
+  writer: PluginRef;
+}
+
+export interface SpeedCaps {
+  /** bytes per second; undefined = no cap */
+  byte?: number | undefined;
+  /** records per second; undefined = no cap */
+  record?: number | undefined;
+}
+
+export interface JobSettings {
+  /** Channels (concurrent reader/writer pairs) the job asks for: setting.speed.channel, else derived from caps, else 1. */
+  channel: number;
+  /** Job-wide caps (setting.speed.byte / bytes, setting.speed.record), divided evenly over channels at run time. */
+  jobSpeed: SpeedCaps;
+  /** Per-channel caps from core.transport.channel.speed. */
+  channelSpeed: SpeedCaps;
+  errorLimit: { record?: number | undefined; percentage?: number | undefined };
+  dirtyPath?: string | undefined;
+  /** At most this many channels in one TaskGroup (core.container.taskGroup.channel, DataX: 5). */
+  taskGroupChannels: number;
+  /** Retries of a failed task after its first attempt (core.container.task.failover.maxRetryTimes). */
+  maxRetryTimes: number;
+  /** Pause before a retry (core.container.task.failover.retryIntervalInMsec, DataX: 10000). */
+  retryIntervalMs: number;
+  /** Progress reports (core.container.job.reportInterval, ms). */
+  reportIntervalMs: number;
+  /** Ring capacity per channel in bytes (core.transport.channel.byteCapacity). */
+  channelBytes: number;
+  /** Records per batch frame in the ring (core.transport.exchanger.bufferSize). */
+  batchRecords: number;
+}
+
+export interface JobSpec {
+  /** The job file's path, or "<object>" for a job given as an object. */
+  source: string;
+  baseDir: string;
+  content: ContentSpec[];
+  settings: JobSettings;
+  /** The job after variable substitution, secrets still in (never print this: see maskSecrets). */
+  resolved: Record<string, unknown>;
+  warnings: JobIssue[];
+}

@@ -1,0 +1,133 @@
+/**
+ * The plugin SPI, after DataX's: a Job side that runs on the main thread (init, preCheck,
+ * prepare, split, post, destroy) and a Task side that runs in a worker thread (init, prepare,
+ * startRead(sender) / startWrite(receiver), post, destroy). One plugin is one module whose
+ * default export is a ReaderPlugin or a WriterPlugin; the same module is imported on both sides.
+ */
+import type { Schema } from '../job/schema.js';
+import type { Row } from '../../channel/value.js';
+
+/** A JSON value: task configs cross threads by structured clone, so they stay plain data. */
+export type TaskParameter = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface JobContext<P = TaskParameter> {
+  /** The plugin's `parameter` block, variables resolved and validated against its schema. */
+  parameter: P;
+  /** JSON path of that block, for error messages (`job.content[0].reader.parameter`). */
+  path: string;
+  /** Directory that relative paths in the job are resolved against (the job file's, or cwd). */
+  baseDir: string;
+  runId: string;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+export interface TaskContext<P = TaskParameter> {
+  parameter: P;
+  taskId: number;
+  taskGroupId: number;
+  /** 1 on the first run of the task, 2 on its first retry, ... */
+  attempt: number;
+  baseDir: string;
+  runId: string;
+  log: Logger;
+  /** Aborted when the job is cancelled or the paired loop failed: stop reading or writing. */
+  signal: AbortSignal;
+}
+
+interface JobLifecycle {
+  /** Checks that need the outside world (files exist, tables reachable). Run with `ferry run`, before prepare. */
+  preCheck?(): void | Promise<void>;
+  /** Once for the whole job before any task (DataX: truncate the target, run preSql). */
+  prepare?(): void | Promise<void>;
+  /** Once after every task succeeded (DataX: postSql). */
+  post?(): void | Promise<void>;
+  /** Always, last, whatever happened: release what init took. */
+  destroy?(): void | Promise<void>;
+}
+
+export interface ReaderJob extends JobLifecycle {
+  /** Splits the read into task configs; adviceNumber is the job's channel count. */
+  split(adviceNumber: number): TaskParameter[] | Promise<TaskParameter[]>;
+  /** Column count the reader produces, when known before reading (compared with the writer's). */
+  columnCount?(): number | undefined;
+  /** Total records the job will read, when known: enables percent and ETA in the progress line. */
+  expectedRecords?(): number | undefined;
+}
+
+export interface WriterJob extends JobLifecycle {
+  /** Gives one writer task config per reader task (readerTaskCount of them). */
+  split(readerTaskCount: number): TaskParameter[] | Promise<TaskParameter[]>;
+  columnCount?(): number | undefined;
+}
+
+interface TaskLifecycle {
+  prepare?(): void | Promise<void>;
+  post?(): void | Promise<void>;
+  destroy?(): void | Promise<void>;
+}
+
+/**
+ * Sends records to the writer. `send` returns undefined when the record was taken at once and
+ * a promise when the channel is full or rate limited: await it before sending more, as with a
+ * Node stream's write() and 'drain'.
+ */
+export interface RecordSender {
+  send(row: Row): Promise<void> | undefined;
+  /** Pushes buffered records to the writer now (the task runner also does it at the end). */
+  flush(): Promise<void>;
+}
+
+/** Batches of records from the reader; null (or the end of iteration) when the reader is done. */
+export interface RecordReceiver extends AsyncIterable<Row[]> {
+  read(): Promise<Row[] | null>;
+}
+
+export interface ReaderTask extends TaskLifecycle {
+  startRead(sender: RecordSender): Promise<void>;
+}
+
+export interface WriterTask extends TaskLifecycle {
+  startWrite(receiver: RecordReceiver): Promise<void>;
+  /**
+   * Whether a failed attempt leaves nothing behind, so the task may run again without
+   * duplicating rows (DataX's supportFailOver). Called after a failure.
+   */
+  supportsFailover?(): boolean;
+}
+
+interface PluginBase<P> {
+  name: string;
+  description: string;
+  /** Schema of the `parameter` block; unknown keys warn, wrong types fail validation. */
+  parameter: Schema;
+  /** Example `parameter` block shown by `ferry plugins --verbose`. */
+  example?: P;
+}
+
+export interface ReaderPlugin<P = any> extends PluginBase<P> {
+  kind: 'reader';
+  createJob(ctx: JobContext<P>): ReaderJob | Promise<ReaderJob>;
+  createTask(ctx: TaskContext<any>): ReaderTask | Promise<ReaderTask>;
+}
+
+export interface WriterPlugin<P = any> extends PluginBase<P> {
+  kind: 'writer';
+  createJob(ctx: JobContext<P>): WriterJob | Promise<WriterJob>;
+  createTask(ctx: TaskContext<any>): WriterTask | Promise<WriterTask>;
+}
+
+export type Plugin = ReaderPlugin | WriterPlugin;
+
+/** Identity helpers that give a plugin module its types: `export default defineReader({...})`. */
+export function defineReader<P>(plugin: ReaderPlugin<P>): ReaderPlugin<P> {
+  return plugin;
+}
+export function defineWriter<P>(plugin: WriterPlugin<P>): WriterPlugin<P> {
+  return plugin;
+}
