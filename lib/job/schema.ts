@@ -14,6 +14,13 @@ interface Common {
   secret?: boolean;
   /** An extra check after the type matched; returns the problem text or undefined. */
   check?: (value: any, path: string) => string | undefined;
+  /** How messages name what is expected, when the type's own name says too little (`a reader name such as "streamreader"`). */
+  expected?: string;
+  /**
+   * A key that is accepted but has no effect or a changed meaning: reported as a warning when
+   * present (a string), or when the function returns a text.
+   */
+  warn?: string | ((value: any, path: string) => string | undefined);
 }
 
 export type Schema = Common &
@@ -35,6 +42,10 @@ export interface ValidationResult {
 
 export function validate(value: unknown, schema: Schema, path: string, result: ValidationResult = { errors: [], warnings: [] }): ValidationResult {
   const before = result.errors.length;
+  if (schema.warn !== undefined && value !== undefined) {
+    const warning = typeof schema.warn === 'string' ? schema.warn : schema.warn(value, path);
+    if (warning !== undefined) result.warnings.push({ path, message: warning });
+  }
   checkType(value, schema, path, result);
   if (result.errors.length === before && schema.check && value !== undefined) {
     const problem = schema.check(value, path);
@@ -44,12 +55,21 @@ export function validate(value: unknown, schema: Schema, path: string, result: V
 }
 
 export function expectedName(schema: Schema): string {
+  if (schema.expected !== undefined) return schema.expected;
   switch (schema.type) {
-    case 'string': return schema.enum ? `one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` : 'a string';
-    case 'number': return 'a number';
-    case 'integer': return 'an integer';
+    case 'string': return schema.enum ? `one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` : schema.nonEmpty ? 'a non-empty string' : 'a string';
+    case 'number':
+    case 'integer': {
+      const noun = schema.type === 'number' ? 'a number' : 'an integer';
+      if (schema.min !== undefined && schema.max !== undefined) return `${noun} from ${schema.min} to ${schema.max}`;
+      if (schema.min !== undefined) return `${noun} of at least ${schema.min}`;
+      if (schema.max !== undefined) return `${noun} of at most ${schema.max}`;
+      return noun;
+    }
     case 'boolean': return 'true or false';
-    case 'array': return 'an array';
+    case 'array':
+      if (schema.minItems === 1) return 'a non-empty array';
+      return schema.minItems ? `an array of at least ${schema.minItems} items` : 'an array';
     case 'object': return 'an object';
     case 'oneOf': return schema.expected;
     case 'any': return 'any value';
@@ -70,9 +90,22 @@ function matchesType(value: unknown, schema: Schema): boolean {
   }
 }
 
-function mismatch(value: unknown, schema: Schema, path: string, result: ValidationResult): void {
-  const got = schema.secret ? '"******"' : describeValue(value);
-  result.errors.push({ path, message: `expected ${expectedName(schema)}, got ${got}` });
+function mismatch(value: unknown, schema: Schema, path: string, result: ValidationResult, got?: string): void {
+  const secret = schema.secret || isSecretKey(lastKey(path));
+  const shown = secret && value !== undefined ? '"******"' : (got ?? describeValue(value));
+  result.errors.push({ path, message: `expected ${expectedName(schema)}, got ${shown}` });
+}
+
+/** The path of a key under `path`: `a.b`, or `a["dfs.nameservices"]` for a key that is not a plain name. */
+export function childPath(path: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/** The last key of a JSON path (`password` for `a.b[0].password`); '' when it ends with an index. */
+function lastKey(path: string): string {
+  const m = /(?:^|\.)([^.[\]]+)$|\["((?:[^"\\]|\\.)*)"\]$/.exec(path);
+  return m?.[1] ?? m?.[2] ?? '';
 }
 
 function checkType(value: unknown, schema: Schema, path: string, result: ValidationResult): void {
@@ -83,19 +116,18 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
   switch (schema.type) {
     case 'string':
       if (schema.enum && !schema.enum.includes(value as string)) mismatch(value, schema, path, result);
-      else if (schema.nonEmpty && value === '') result.errors.push({ path, message: 'must not be empty' });
+      else if (schema.nonEmpty && value === '') mismatch(value, schema, path, result);
       return;
     case 'number':
     case 'integer': {
       const n = value as number;
-      if (schema.min !== undefined && n < schema.min) result.errors.push({ path, message: `must be at least ${schema.min}, got ${n}` });
-      else if (schema.max !== undefined && n > schema.max) result.errors.push({ path, message: `must be at most ${schema.max}, got ${n}` });
+      if ((schema.min !== undefined && n < schema.min) || (schema.max !== undefined && n > schema.max)) mismatch(value, schema, path, result);
       return;
     }
     case 'array': {
       const arr = value as unknown[];
       if (schema.minItems !== undefined && arr.length < schema.minItems) {
-        result.errors.push({ path, message: schema.minItems === 1 ? 'must not be empty' : `needs at least ${schema.minItems} items, got ${arr.length}` });
+        mismatch(value, schema, path, result, arr.length === 0 ? undefined : `${arr.length} item${arr.length === 1 ? '' : 's'}`);
       }
       arr.forEach((item, i) => validate(item, schema.items, `${path}[${i}]`, result));
       return;
@@ -103,15 +135,18 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
     case 'object': {
       const obj = value as Record<string, unknown>;
       for (const key of schema.required ?? []) {
-        if (obj[key] === undefined) result.errors.push({ path: `${path}.${key}`, message: `is required` });
+        const sub = schema.properties[key];
+        if (obj[key] !== undefined) continue;
+        if (sub) mismatch(undefined, sub, childPath(path, key), result);
+        else result.errors.push({ path: childPath(path, key), message: 'is required' });
       }
       for (const [key, v] of Object.entries(obj)) {
-        const sub = schema.properties[key];
-        const childPath = `${path}.${key}`;
-        if (sub) validate(v, sub, childPath, result);
+        const sub = Object.hasOwn(schema.properties, key) ? schema.properties[key] : undefined;
+        const keyPath = childPath(path, key);
+        if (sub) validate(v, sub, keyPath, result);
         else if (schema.additional === 'allow') continue;
-        else if (schema.additional) validate(v, schema.additional, childPath, result);
-        else result.warnings.push({ path: childPath, message: 'unknown key, ignored' });
+        else if (schema.additional) validate(v, schema.additional, keyPath, result);
+        else result.warnings.push({ path: keyPath, message: 'unknown key, ignored' });
       }
       return;
     }

@@ -8,7 +8,7 @@ import type { Schema } from '../job/schema.js';
 import type { Row } from '../../channel/value.js';
 
 /** A JSON value: task configs cross threads by structured clone, so they stay plain data. */
-export type TaskParameter = Record<string, unknown>;
+export type TaskParameter = object;
 
 export interface Logger {
   info(message: string): void;

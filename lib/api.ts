@@ -1,0 +1,85 @@
+/**
+ * The API for ETL scripts: runJob resolves to the typed summary and rejects with typed errors
+ * (JobConfigError: the job file is wrong, nothing ran; JobFailedError: it ran and failed, its
+ * `summary` says how far it got).
+ */
+import { loadJob, validateJob as validateJobFile, type LoadOptions } from './job/load.js';
+import { JobContainer } from './container/job-container.js';
+import { PluginRegistry } from './plugin/registry.js';
+import type { JobProgress } from './container/progress.js';
+import type { JobSummary } from './container/summary.js';
+import type { Logger } from './plugin/spi.js';
+import type { JobIssue } from './errors.js';
+
+export interface RunOptions {
+  /** Values for `${name}` variables (CLI: -p name=value). */
+  params?: Record<string, string>;
+  /** Business date yyyyMMdd for ${bizdate}, ${cyctime} and $[...] (default: yesterday). */
+  bizdate?: string;
+  /** Overrides setting.speed.channel. */
+  channel?: number;
+  /** Stops every task; runJob then rejects with a JobFailedError whose code is FERRY_ABORTED. */
+  signal?: AbortSignal;
+  /** Called about every progressIntervalMs (default 1000) while tasks run, and once at the end. */
+  onProgress?: (progress: JobProgress) => void;
+  progressIntervalMs?: number;
+  /** Where plugin and runtime messages go (default: nowhere). */
+  log?: Logger;
+  /** User plugin modules (paths or file: URLs), each default-exporting a reader or writer plugin. */
+  plugins?: string[];
+  /** Resolves relative paths when the job is given as an object (default: cwd). */
+  baseDir?: string;
+}
+
+const SILENT: Logger = { info: () => {}, warn: () => {} };
+
+async function registryWith(plugins: string[] | undefined, baseDir: string | undefined): Promise<PluginRegistry> {
+  const registry = new PluginRegistry();
+  for (const p of plugins ?? []) await registry.addModule(p, baseDir);
+  return registry;
+}
+
+function loadOptions(options: RunOptions, registry: PluginRegistry): LoadOptions {
+  const o: LoadOptions = { registry };
+  if (options.params) o.params = options.params;
+  if (options.bizdate !== undefined) o.bizdate = options.bizdate;
+  if (options.channel !== undefined) o.channel = options.channel;
+  if (options.baseDir !== undefined) o.baseDir = options.baseDir;
+  return o;
+}
+
+export async function runJob(job: string | object, options: RunOptions = {}): Promise<JobSummary> {
+  const log = options.log ?? SILENT;
+  const registry = await registryWith(options.plugins, options.baseDir);
+  const spec = await loadJob(job, loadOptions(options, registry));
+  for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
+  const container = new JobContainer(spec, {
+    log,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    progressIntervalMs: options.progressIntervalMs ?? (options.onProgress ? 1000 : undefined),
+  });
+  return container.run();
+}
+
+export interface ValidationReport {
+  /** The job after variable substitution, every secret masked: safe to print. */
+  job: Record<string, unknown>;
+  warnings: JobIssue[];
+}
+
+export async function validateJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> = {}): Promise<ValidationReport> {
+  const registry = await registryWith(options.plugins, options.baseDir);
+  return validateJobFile(job, loadOptions(options, registry));
+}
+
+export async function listPlugins(plugins?: string[]): Promise<Array<{ name: string; kind: string; description: string }>> {
+  const registry = await registryWith(plugins, undefined);
+  const out = [];
+  for (const name of registry.names()) {
+    const kind = name.endsWith('writer') ? 'writer' : 'reader';
+    const { plugin } = await registry.get(name, kind, 'plugins');
+    out.push({ name, kind: plugin.kind, description: plugin.description });
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+/**
+ * ferry's command line. Exit codes: 0 success, 1 the job failed, 2 a bad job file or usage.
+ * Errors are one line each (`error: <json path>: <what is wrong>`); --verbose adds the stack.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runJob, validateJob, listPlugins } from '../api.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
+import { parseParams } from '../job/params.js';
+import { Console, formatSummary, progressPrinter } from './output.js';
+import type { JobSummary } from '../container/summary.js';
+
+interface CommonArgs {
+  p?: string[];
+  bizdate?: string;
+  plugin?: string[];
+  verbose?: boolean;
+}
+
+const console_ = new Console(process.stderr);
+
+function fail(err: unknown, verbose: boolean | undefined): never {
+  console_.clearLive();
+  if (err instanceof JobConfigError) {
+    for (const line of err.message.split('\n')) console_.error(`error: ${line}`);
+  } else {
+    console_.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (verbose && err instanceof Error && err.stack) console_.error(err.stack);
+  const code = err instanceof FerryError ? err.exitCode : EXIT_FAILED;
+  process.exit(code);
+}
+
+function common(args: CommonArgs): { params: Record<string, string>; bizdate?: string; plugins?: string[] } {
+  const o: { params: Record<string, string>; bizdate?: string; plugins?: string[] } = { params: parseParams(args.p ?? []) };
+  if (args.bizdate !== undefined) o.bizdate = args.bizdate;
+  if (args.plugin?.length) o.plugins = args.plugin;
+  return o;
+}
+
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean }): Promise<void> {
+  const out = new Console(process.stderr, args.quiet);
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    out.clearLive();
+    out.warn('interrupted: stopping every task and letting writers clean up (Ctrl-C again to quit at once)');
+    controller.abort();
+  });
+  const printSummary = (s: JobSummary): void => {
+    out.clearLive();
+    if (!args.quiet) out.error(formatSummary(s));
+    if (args.json) process.stdout.write(JSON.stringify(s) + '\n');
+  };
+  try {
+    const o = common(args);
+    const printer = progressPrinter(out, 10_000);
+    const summary = await runJob(args.job, {
+      ...o,
+      ...(args.channel !== undefined ? { channel: args.channel } : {}),
+      signal: controller.signal,
+      log: out,
+      onProgress: printer.onProgress,
+      progressIntervalMs: printer.intervalMs,
+    });
+    printSummary(summary);
+  } catch (err) {
+    if (err instanceof JobFailedError && err.summary) printSummary(err.summary as JobSummary);
+    fail(err, args.verbose);
+  }
+}
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('ferry')
+  .usage('$0 <command> [options]')
+  .option('verbose', { type: 'boolean', describe: 'print stack traces with errors' })
+  .command(
+    'run <job>',
+    'run a DataX / FlinkX job file',
+    (y) =>
+      y
+        .positional('job', { type: 'string', demandOption: true, describe: 'the job file (JSON; // comments allowed)' })
+        .option('p', { type: 'string', array: true, describe: 'a variable: -p name=value, or DataX\'s -p "-Dname=value -Dother=x"' })
+        .option('bizdate', { type: 'string', describe: 'business date yyyyMMdd for ${bizdate} and $[...] (default: yesterday)' })
+        .option('channel', { type: 'number', describe: 'override setting.speed.channel' })
+        .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
+        .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' }),
+    (a) => run(a as never),
+  )
+  .command(
+    'validate <job>',
+    'check a job file; print it resolved, secrets masked',
+    (y) =>
+      y
+        .positional('job', { type: 'string', demandOption: true })
+        .option('p', { type: 'string', array: true })
+        .option('bizdate', { type: 'string' })
+        .option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const report = await validateJob(a.job as string, common(a as CommonArgs));
+        for (const w of report.warnings) console_.warn(`${w.path}: ${w.message}`);
+        process.stdout.write(JSON.stringify(report.job, null, 2) + '\n');
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'plugins',
+    'list the readers and writers',
+    (y) => y.option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        for (const p of await listPlugins(a.plugin as string[] | undefined)) process.stdout.write(`${p.name.padEnd(18)} ${p.kind.padEnd(7)} ${p.description}\n`);
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'bench <what>',
+    'run a benchmark: channel',
+    (y) =>
+      y
+        .positional('what', { type: 'string', choices: ['channel'] as const, demandOption: true })
+        .option('json', { type: 'boolean' })
+        .option('rows', { type: 'number', describe: 'rows per case' }),
+    async (a) => {
+      const { main } = await import('../../bench/channel.js');
+      await main({ json: a.json === true, ...(a.rows !== undefined ? { rows: a.rows } : {}) });
+    },
+  )
+  .demandCommand(1, 'name a command: run, validate, plugins or bench')
+  .strict()
+  .help()
+  .fail((msg, err) => {
+    if (err) fail(err, process.argv.includes('--verbose'));
+    console_.error(`error: ${msg}; see ferry --help`);
+    process.exit(EXIT_BAD_INPUT);
+  });
+
+await cli.parseAsync();

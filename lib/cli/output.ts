@@ -1,0 +1,77 @@
+/** What the CLI prints: log lines, the live progress line, and the summary. All on stderr, so stdout carries only data (streamwriter) and --json. */
+import { formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
+import type { JobSummary } from '../container/summary.js';
+import type { Logger } from '../plugin/spi.js';
+
+function stamp(): string {
+  const d = new Date();
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Writes log lines and keeps a live progress line at the bottom of a TTY. */
+export class Console implements Logger {
+  private live = '';
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {}
+
+  get isTTY(): boolean {
+    return this.out.isTTY === true;
+  }
+
+  private line(text: string): void {
+    if (this.live) this.out.write('\r\x1b[2K');
+    this.out.write(text + '\n');
+    if (this.live) this.out.write(this.live);
+  }
+
+  info(message: string): void {
+    if (!this.quiet) this.line(`${stamp()} INFO  ${message}`);
+  }
+
+  warn(message: string): void {
+    this.line(`${stamp()} WARN  ${message}`);
+  }
+
+  error(message: string): void {
+    this.line(message);
+  }
+
+  setLive(text: string): void {
+    const cols = this.out.columns ?? 120;
+    this.live = text.length > cols - 1 ? text.slice(0, cols - 1) : text;
+    this.out.write('\r\x1b[2K' + this.live);
+  }
+
+  clearLive(): void {
+    if (this.live) this.out.write('\r\x1b[2K');
+    this.live = '';
+  }
+}
+
+/** On a TTY: the live line, refreshed often. Otherwise: DataX's log line every report interval. */
+export function progressPrinter(console: Console, reportIntervalMs: number): { intervalMs: number; onProgress: (p: JobProgress) => void } {
+  if (console.isTTY) return { intervalMs: 250, onProgress: (p) => console.setLive(formatLiveLine(p)) };
+  return { intervalMs: reportIntervalMs, onProgress: (p) => console.info(formatLogLine(p, 0)) };
+}
+
+export function formatSummary(s: JobSummary): string {
+  const when = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const ph = s.phases;
+  const rows: Array<[string, string]> = [
+    ['Job', `${s.job} (${s.state})`],
+    ['Start time', when(s.startTime)],
+    ['End time', when(s.endTime)],
+    ['Elapsed', formatDuration(s.elapsedMs)],
+    ['Average bytes/s', `${formatBytes(s.bytesPerSecond)}/s`],
+    ['Records/s', `${formatCount(s.recordsPerSecond)} rec/s`],
+    ['Records read', formatCount(s.recordsRead)],
+    ['Records written', formatCount(s.recordsWritten)],
+    ['Read/write failures', `${s.readFailures} / ${s.writeFailures}`],
+    ['Phases', `init ${formatDuration(ph.initMs)}, prepare ${formatDuration(ph.prepareMs)}, split ${formatDuration(ph.splitMs)}, run ${formatDuration(ph.runMs)}, post ${formatDuration(ph.postMs)}`],
+    ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers`],
+    ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],
+    ['Peak RSS', formatBytes(s.peakRssBytes)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `  ${k.padEnd(width)} : ${v}`).join('\n');
+}

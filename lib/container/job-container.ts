@@ -1,0 +1,279 @@
+/**
+ * The JobContainer, after DataX's: init → preCheck → prepare → split → schedule → post →
+ * summary. Plugin Job sides run here on the main thread; tasks run in TaskGroups, one per
+ * worker thread (piscina, one long task per thread: piscina has no pinning API).
+ */
+import { availableParallelism } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { expose } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { configError, FerryError, JobFailedError } from '../errors.js';
+import { planTaskGroups } from './schedule.js';
+import { ProgressTracker, type JobProgress } from './progress.js';
+import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
+import { CONTROL, CONTROL_SLOTS, type ProgressSink, type TaskGroupRequest, type TaskGroupResult, type TaskGroupSpec, type TaskReport, type TaskSpec } from '../../workers/messages.js';
+import type { JobSpec } from '../job/types.js';
+import type { JobContext, Logger, ReaderJob, WriterJob } from '../plugin/spi.js';
+
+export interface ContainerOptions {
+  log: Logger;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: JobProgress) => void) | undefined;
+  /** How often onProgress is called (ms). Default: the job's report interval. */
+  progressIntervalMs?: number | undefined;
+  /** Run the plugins' preCheck (default true). */
+  preCheck?: boolean;
+}
+
+const WORKER_URL = new URL('../../workers/taskgroup.js', import.meta.url).href;
+
+interface ContentJobs {
+  reader: ReaderJob;
+  writer: WriterJob;
+}
+
+export class JobContainer {
+  readonly runId = randomUUID();
+  private readonly phases: PhaseTimes = { initMs: 0, prepareMs: 0, splitMs: 0, runMs: 0, postMs: 0 };
+  private readonly abort = new AbortController();
+  private tasks: TaskSpec[] = [];
+
+  constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {}
+
+  private async timed<T>(phase: keyof PhaseTimes, fn: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.phases[phase] += performance.now() - t;
+    }
+  }
+
+  async run(): Promise<JobSummary> {
+    const { job, options } = this;
+    const started = new Date();
+    const onAbort = (): void => this.abort.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+
+    const jobs: ContentJobs[] = [];
+    let result: { reports: TaskReport[]; channels: number; groups: number } = { reports: [], channels: 0, groups: 0 };
+    let failure: unknown;
+    try {
+      await this.timed('initMs', async () => {
+        for (const c of job.content) {
+          const ctx = (ref: typeof c.reader): JobContext => ({
+            parameter: ref.parameter, path: ref.path, baseDir: job.baseDir, runId: this.runId, log: options.log, signal: this.abort.signal,
+          });
+          const reader = await (c.reader.plugin as import('../plugin/spi.js').ReaderPlugin).createJob(ctx(c.reader));
+          const writer = await (c.writer.plugin as import('../plugin/spi.js').WriterPlugin).createJob(ctx(c.writer));
+          jobs.push({ reader, writer });
+          const rc = reader.columnCount?.();
+          const wc = writer.columnCount?.();
+          if (rc !== undefined && wc !== undefined && rc !== wc) {
+            throw configError('FERRY_JOB_INVALID', `${c.writer.path}.column`, `the writer has ${wc} columns but the reader gives ${rc}; list the same number on both sides`);
+          }
+        }
+      });
+      await this.timed('prepareMs', async () => {
+        for (const j of jobs) {
+          if (options.preCheck !== false) {
+            await j.reader.preCheck?.();
+            await j.writer.preCheck?.();
+          }
+          await j.reader.prepare?.();
+          await j.writer.prepare?.();
+        }
+      });
+      const { tasks, expected } = await this.timed('splitMs', () => this.split(jobs));
+      result = await this.timed('runMs', () => this.schedule(tasks, expected));
+      const failed = result.reports.find((r) => r.state === 'failed');
+      if (!failed && !this.abort.signal.aborted) {
+        await this.timed('postMs', async () => {
+          for (const j of jobs) {
+            await j.writer.post?.();
+            await j.reader.post?.();
+          }
+        });
+      }
+    } catch (err) {
+      failure = err;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      for (const j of jobs) {
+        for (const side of [j.reader, j.writer]) {
+          try {
+            await side.destroy?.();
+          } catch (err) {
+            options.log.warn(`destroy failed: ${(err as Error).message}`);
+          }
+        }
+      }
+    }
+    return this.finish(started, result, failure);
+  }
+
+  private async split(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: number | undefined }> {
+    const tasks: TaskSpec[] = [];
+    let expected: number | undefined = 0;
+    for (const [i, j] of jobs.entries()) {
+      const c = this.job.content[i]!;
+      const readerParams = await j.reader.split(this.job.settings.channel);
+      const writerParams = await j.writer.split(readerParams.length);
+      if (writerParams.length !== readerParams.length) {
+        throw new FerryError('FERRY_INTERNAL', `writer ${c.writer.name} split into ${writerParams.length} tasks for ${readerParams.length} reader tasks`);
+      }
+      readerParams.forEach((rp, k) => {
+        tasks.push({
+          taskId: tasks.length,
+          contentIndex: i,
+          reader: { name: c.reader.name, moduleUrl: c.reader.moduleUrl, parameter: rp },
+          writer: { name: c.writer.name, moduleUrl: c.writer.moduleUrl, parameter: writerParams[k]! },
+        });
+      });
+      const e = j.reader.expectedRecords?.();
+      expected = e === undefined || expected === undefined ? undefined : expected + e;
+    }
+    this.tasks = tasks;
+    return { tasks, expected: expected || undefined };
+  }
+
+  private async schedule(tasks: TaskSpec[], expected: number | undefined): Promise<{ reports: TaskReport[]; channels: number; groups: number }> {
+    const s = this.job.settings;
+    const plans = planTaskGroups(tasks.length, s.channel, s.taskGroupChannels, availableParallelism());
+    const channels = plans.reduce((n, p) => n + p.channels, 0);
+    if (plans.length === 0) return { reports: [], channels: 0, groups: 0 };
+    // Job-wide caps are divided evenly over the channels that actually run; a per-channel cap from core may lower them.
+    const per = (job: number | undefined, channel: number | undefined): number | undefined => {
+      const fromJob = job ? job / channels : undefined;
+      return fromJob !== undefined && channel !== undefined ? Math.min(fromJob, channel) : (fromJob ?? channel);
+    };
+    const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
+    const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+    const controlI32 = new Int32Array(control);
+    const stopWorkers = (): void => {
+      Atomics.store(controlI32, CONTROL.ABORT, 1);
+      Atomics.notify(controlI32, CONTROL.ABORT);
+    };
+    const tracker = new ProgressTracker(tasks.length, expected);
+    const log = this.options.log;
+    const sink: ProgressSink = {
+      progress: (report) => report.tasks.forEach((t) => tracker.update(t)),
+      log: (level, message) => log[level](message),
+    };
+    const progressEvery = this.options.progressIntervalMs ?? s.reportIntervalMs;
+    const progressTimer = this.options.onProgress ? setInterval(() => this.options.onProgress!(tracker.snapshot()), progressEvery) : undefined;
+
+    const pool = new Piscina({
+      filename: WORKER_URL,
+      minThreads: plans.length,
+      maxThreads: plans.length,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+      maxQueue: 'auto',
+    });
+    const onAbort = (): void => stopWorkers();
+    this.abort.signal.addEventListener('abort', onAbort, { once: true });
+    if (this.abort.signal.aborted) stopWorkers();
+    log.info(`${tasks.length} tasks in ${plans.length} task groups, ${channels} channels`);
+    try {
+      const results = await Promise.all(
+        plans.map(async (plan, g): Promise<TaskGroupResult> => {
+          const { port1, port2 } = new MessageChannel();
+          expose(sink, nodeEndpoint(port1));
+          const spec: TaskGroupSpec = {
+            taskGroupId: g,
+            channels: plan.channels,
+            tasks: plan.taskIndexes.map((i) => tasks[i]!),
+            runId: this.runId,
+            baseDir: this.job.baseDir,
+            channelBytes: s.channelBytes,
+            batchRecords: s.batchRecords,
+            caps,
+            maxRetryTimes: s.maxRetryTimes,
+            retryIntervalMs: s.retryIntervalMs,
+            progressIntervalMs: Math.min(500, progressEvery),
+            control,
+          };
+          const request: TaskGroupRequest = { spec, port: port2 };
+          try {
+            const res = (await pool.run(request, { transferList: [port2] as never })) as TaskGroupResult;
+            for (const t of res.tasks) tracker.update(t);
+            // One task failed for good: stop the other groups too, as DataX does.
+            if (res.tasks.some((t) => t.state === 'failed')) stopWorkers();
+            return res;
+          } catch (err) {
+            stopWorkers();
+            throw err;
+          } finally {
+            port1.close();
+          }
+        }),
+      );
+      return { reports: results.flatMap((r) => r.tasks).sort((a, b) => a.taskId - b.taskId), channels, groups: plans.length };
+    } finally {
+      this.abort.signal.removeEventListener('abort', onAbort);
+      if (progressTimer) clearInterval(progressTimer);
+      this.options.onProgress?.(tracker.snapshot());
+      await pool.destroy();
+    }
+  }
+
+  private finish(started: Date, result: { reports: TaskReport[]; channels: number; groups: number }, failure: unknown): JobSummary {
+    const ended = new Date();
+    const elapsedMs = ended.getTime() - started.getTime();
+    const done = result.reports.filter((r) => r.state === 'succeeded');
+    const sum = (k: 'recordsRead' | 'recordsWritten' | 'bytesRead' | 'bytesWritten' | 'readerWaitMs' | 'writerWaitMs'): number => done.reduce((n, r) => n + r[k], 0);
+    const failedTask = result.reports.find((r) => r.state === 'failed');
+    const aborted = this.abort.signal.aborted;
+    const summary: JobSummary = {
+      runId: this.runId,
+      job: this.job.source,
+      state: failure || failedTask ? 'failed' : aborted ? 'aborted' : 'succeeded',
+      startTime: started.toISOString(),
+      endTime: ended.toISOString(),
+      elapsedMs,
+      recordsRead: sum('recordsRead'),
+      recordsWritten: sum('recordsWritten'),
+      bytesRead: sum('bytesRead'),
+      bytesWritten: sum('bytesWritten'),
+      readFailures: 0,
+      writeFailures: 0,
+      bytesPerSecond: (sum('bytesWritten') * 1000) / Math.max(elapsedMs, 1),
+      recordsPerSecond: (sum('recordsWritten') * 1000) / Math.max(elapsedMs, 1),
+      readerWaitMs: sum('readerWaitMs'),
+      writerWaitMs: sum('writerWaitMs'),
+      phases: this.phases,
+      channels: result.channels,
+      taskGroups: result.groups,
+      tasks: {
+        total: result.reports.length,
+        succeeded: done.length,
+        failed: result.reports.filter((r) => r.state === 'failed').length,
+        aborted: result.reports.filter((r) => r.state === 'aborted').length,
+        retries: result.reports.reduce((n, r) => n + r.attempt - 1, 0),
+      },
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      warnings: this.job.warnings.map((w) => `${w.path}: ${w.message}`),
+    };
+    if (failure) {
+      if (failure instanceof FerryError && failure.exitCode === 2) throw failure;
+      const e = failure instanceof FerryError ? failure : new FerryError('FERRY_PLUGIN_ERROR', (failure as Error)?.message ?? String(failure), { cause: failure });
+      summary.error = { code: e.code, message: e.message };
+      throw new JobFailedError(e.code, e.message, summary, { cause: failure });
+    }
+    if (failedTask?.error) {
+      summary.error = summaryError(failedTask.error, failedTask.taskId, failedTask.side);
+      const spec = this.tasks[failedTask.taskId];
+      const who = failedTask.side === 'writer' ? spec?.writer.name : spec?.reader.name;
+      throw new JobFailedError('FERRY_TASK_FAILED', `task ${failedTask.taskId} (${who}) failed: ${failedTask.error.message}`, summary);
+    }
+    if (aborted) {
+      summary.error = { code: 'FERRY_ABORTED', message: 'the job was stopped' };
+      throw new JobFailedError('FERRY_ABORTED', `the job was stopped; ${summary.recordsWritten} records were written by ${summary.tasks.succeeded} finished tasks`, summary);
+    }
+    return summary;
+  }
+}

@@ -1,0 +1,119 @@
+/** Folds the workers' per-task stats into job-wide progress, and formats it for people. */
+import type { TaskStats } from '../../workers/messages.js';
+
+export interface JobProgress {
+  elapsedMs: number;
+  recordsRead: number;
+  recordsWritten: number;
+  bytesRead: number;
+  bytesWritten: number;
+  /** Over the last interval between two snapshots. */
+  recordsPerSecond: number;
+  bytesPerSecond: number;
+  readerWaitMs: number;
+  writerWaitMs: number;
+  /** Known when the reader can count ahead (streamreader); then percent and etaSeconds are set. */
+  expectedRecords?: number;
+  percent?: number;
+  etaSeconds?: number;
+  tasks: { total: number; finished: number; running: number };
+}
+
+export class ProgressTracker {
+  private readonly latest = new Map<number, TaskStats>();
+  private readonly started = performance.now();
+  private last = { at: this.started, records: 0, bytes: 0, rps: 0, bps: 0 };
+
+  constructor(private readonly totalTasks: number, private readonly expectedRecords?: number) {}
+
+  update(stats: TaskStats): void {
+    const prev = this.latest.get(stats.taskId);
+    // A finished task's final report wins over a late progress sample of it.
+    if (prev && prev.state !== 'running' && prev.state !== 'retrying' && stats.state === 'running') return;
+    this.latest.set(stats.taskId, stats);
+  }
+
+  snapshot(): JobProgress {
+    const now = performance.now();
+    const p: JobProgress = {
+      elapsedMs: now - this.started,
+      recordsRead: 0, recordsWritten: 0, bytesRead: 0, bytesWritten: 0,
+      recordsPerSecond: 0, bytesPerSecond: 0, readerWaitMs: 0, writerWaitMs: 0,
+      tasks: { total: this.totalTasks, finished: 0, running: 0 },
+    };
+    for (const s of this.latest.values()) {
+      p.recordsRead += s.recordsRead;
+      p.recordsWritten += s.recordsWritten;
+      p.bytesRead += s.bytesRead;
+      p.bytesWritten += s.bytesWritten;
+      p.readerWaitMs += s.readerWaitMs;
+      p.writerWaitMs += s.writerWaitMs;
+      if (s.state === 'running' || s.state === 'retrying') p.tasks.running++;
+      else p.tasks.finished++;
+    }
+    const dt = now - this.last.at;
+    if (dt >= 200) {
+      this.last = {
+        at: now,
+        records: p.recordsWritten,
+        bytes: p.bytesWritten,
+        rps: ((p.recordsWritten - this.last.records) * 1000) / dt,
+        bps: ((p.bytesWritten - this.last.bytes) * 1000) / dt,
+      };
+    }
+    p.recordsPerSecond = this.last.rps;
+    p.bytesPerSecond = this.last.bps;
+    if (this.expectedRecords) {
+      p.expectedRecords = this.expectedRecords;
+      p.percent = Math.min(100, (p.recordsWritten / this.expectedRecords) * 100);
+      const avg = p.recordsWritten / Math.max(p.elapsedMs / 1000, 1e-3);
+      if (avg > 0) p.etaSeconds = Math.max(0, (this.expectedRecords - p.recordsWritten) / avg);
+    }
+    return p;
+  }
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i === 0 ? n.toFixed(0) : n.toFixed(2)}${units[i]}`;
+}
+
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatDuration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 2 : 1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** The TTY line: records, bytes, speed, percent and ETA when known. */
+export function formatLiveLine(p: JobProgress): string {
+  const parts = [
+    `${formatCount(p.recordsWritten)} records`,
+    formatBytes(p.bytesWritten),
+    `${formatCount(p.recordsPerSecond)} rec/s`,
+    `${formatBytes(p.bytesPerSecond)}/s`,
+  ];
+  if (p.percent !== undefined) parts.push(`${p.percent.toFixed(1)}%`);
+  if (p.etaSeconds !== undefined && p.percent !== undefined && p.percent < 100) parts.push(`ETA ${formatDuration(p.etaSeconds * 1000)}`);
+  parts.push(`tasks ${p.tasks.finished}/${p.tasks.total}`);
+  return parts.join(' | ');
+}
+
+/** The periodic log line, with DataX's fields. */
+export function formatLogLine(p: JobProgress, errors: number): string {
+  let line =
+    `Total ${p.recordsWritten} records, ${p.bytesWritten} bytes | Speed ${formatBytes(p.bytesPerSecond)}/s, ${Math.round(p.recordsPerSecond)} records/s | ` +
+    `Error ${errors} records | All Task WaitWriterTime ${(p.readerWaitMs / 1000).toFixed(3)}s | All Task WaitReaderTime ${(p.writerWaitMs / 1000).toFixed(3)}s`;
+  if (p.percent !== undefined) line += ` | Percentage ${p.percent.toFixed(2)}%`;
+  return line;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every message between the main thread and a TaskGroup worker, typed in one place.
+ *
+ * main → worker: the TaskGroupRequest (piscina task payload, with a MessagePort transferred),
+ *                and an abort flag in the control SharedArrayBuffer (CONTROL slots below).
+ * worker → main: ProgressSink calls over the port (comlink), and the TaskGroupResult that
+ *                resolves the piscina task. Errors travel as SerializedError data.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { SerializedError } from '../lib/errors.js';
+import type { TaskParameter } from '../lib/plugin/spi.js';
+import type { RateCaps } from '../channel/rate-limiter.js';
+
+/** Int32 slots of the job's control SharedArrayBuffer, shared by every worker. */
+export const CONTROL = {
+  /** Set to 1 (then notified) by the main thread to stop every task: Ctrl-C, AbortSignal, a failed group. */
+  ABORT: 0,
+} as const;
+export const CONTROL_SLOTS = 2;
+
+export interface PluginTaskSpec {
+  name: string;
+  moduleUrl: string;
+  parameter: TaskParameter;
+}
+
+export interface TaskSpec {
+  taskId: number;
+  /** Which job.content entry the task came from. */
+  contentIndex: number;
+  reader: PluginTaskSpec;
+  writer: PluginTaskSpec;
+}
+
+export interface TaskGroupSpec {
+  taskGroupId: number;
+  /** Tasks run at once in this group (its share of the job's channels). */
+  channels: number;
+  tasks: TaskSpec[];
+  runId: string;
+  baseDir: string;
+  channelBytes: number;
+  batchRecords: number;
+  /** Rate caps of each channel (the job's caps divided over all channels). */
+  caps: RateCaps;
+  maxRetryTimes: number;
+  retryIntervalMs: number;
+  /** How often the worker sends a ProgressReport. */
+  progressIntervalMs: number;
+  control: SharedArrayBuffer;
+}
+
+export interface TaskGroupRequest {
+  spec: TaskGroupSpec;
+  /** comlink endpoint on which the main thread exposes a ProgressSink. */
+  port: MessagePort;
+}
+
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'aborted';
+
+export interface TaskStats {
+  taskId: number;
+  state: TaskState;
+  attempt: number;
+  /** Records and bytes the reader sent in the current attempt. */
+  recordsRead: number;
+  bytesRead: number;
+  /** Records and bytes the writer took in the current attempt. */
+  recordsWritten: number;
+  bytesWritten: number;
+  /** ms the reader loop waited for channel space or the rate limiter (DataX: WaitWriterTime). */
+  readerWaitMs: number;
+  /** ms the writer loop waited for records (DataX: WaitReaderTime). */
+  writerWaitMs: number;
+}
+
+export interface ProgressReport {
+  taskGroupId: number;
+  tasks: TaskStats[];
+}
+
+export interface TaskReport extends TaskStats {
+  elapsedMs: number;
+  /** Set when state is failed or aborted: the root cause, and which side raised it. */
+  error?: SerializedError;
+  side?: 'reader' | 'writer';
+}
+
+export interface TaskGroupResult {
+  taskGroupId: number;
+  tasks: TaskReport[];
+}
+
+/** What the main thread exposes to workers over the port. */
+export interface ProgressSink {
+  progress(report: ProgressReport): void;
+  log(level: 'info' | 'warn', message: string): void;
+}

@@ -1,0 +1,161 @@
+/**
+ * Runs one attempt of one task in the worker: the reader and the writer as paired async loops
+ * over their own ring. DataX runs them as two threads; here they share the TaskGroup's thread
+ * and the ring bounds the memory between them.
+ */
+import { createRingBuffer, ChannelClosedError, RingConsumer, RingProducer } from '../channel/ring.js';
+import { ChannelReceiver, ChannelSender } from '../channel/channel.js';
+import { F64 } from '../channel/slots.js';
+import { importPlugin } from '../lib/plugin/registry.js';
+import { FerryError, serializeError } from '../lib/errors.js';
+import type { Logger, ReaderPlugin, ReaderTask, TaskContext, WriterPlugin, WriterTask } from '../lib/plugin/spi.js';
+import type { TaskGroupSpec, TaskReport, TaskSpec, TaskStats } from './messages.js';
+
+const plugins = new Map<string, Promise<ReaderPlugin | WriterPlugin>>();
+
+function loadPlugin(url: string, name: string): Promise<ReaderPlugin | WriterPlugin> {
+  let p = plugins.get(url);
+  if (!p) {
+    p = importPlugin(url, name);
+    plugins.set(url, p);
+  }
+  return p;
+}
+
+/** A running attempt: its live stats can be sampled for progress while it runs. */
+export class TaskAttempt {
+  readonly stats: Float64Array;
+  private readonly sab: SharedArrayBuffer;
+  private readonly abort = new AbortController();
+  private readonly started = performance.now();
+  writerSupportsFailover = false;
+
+  constructor(readonly task: TaskSpec, readonly attempt: number, private readonly group: TaskGroupSpec, private readonly log: Logger) {
+    this.sab = createRingBuffer(group.channelBytes);
+    this.stats = new RingConsumer(this.sab).stats;
+  }
+
+  snapshot(state: TaskStats['state']): TaskStats {
+    const s = this.stats;
+    return {
+      taskId: this.task.taskId,
+      state,
+      attempt: this.attempt,
+      recordsRead: s[F64.RECORDS_SENT] as number,
+      bytesRead: s[F64.BYTES_SENT] as number,
+      recordsWritten: s[F64.RECORDS_RECEIVED] as number,
+      bytesWritten: s[F64.BYTES_RECEIVED] as number,
+      readerWaitMs: s[F64.READER_WAIT_MS] as number,
+      writerWaitMs: s[F64.WRITER_WAIT_MS] as number,
+    };
+  }
+
+  cancel(reason: string): void {
+    this.abort.abort(new FerryError('FERRY_ABORTED', reason));
+  }
+
+  async run(): Promise<TaskReport> {
+    const { task, group } = this;
+    const sender = new ChannelSender(new RingProducer(this.sab), { batchRecords: group.batchRecords, caps: group.caps });
+    const receiver = new ChannelReceiver(new RingConsumer(this.sab));
+    const onAbort = (): void => {
+      const reason = (this.abort.signal.reason as Error).message;
+      sender.fail(reason);
+      receiver.fail(reason);
+    };
+    this.abort.signal.addEventListener('abort', onAbort, { once: true });
+
+    const ctx = (parameter: TaskContext['parameter'], side: string): TaskContext => ({
+      parameter,
+      taskId: task.taskId,
+      taskGroupId: group.taskGroupId,
+      attempt: this.attempt,
+      baseDir: group.baseDir,
+      runId: group.runId,
+      signal: this.abort.signal,
+      log: {
+        info: (m) => this.log.info(`task ${task.taskId} ${side}: ${m}`),
+        warn: (m) => this.log.warn(`task ${task.taskId} ${side}: ${m}`),
+      },
+    });
+
+    let reader: ReaderTask | undefined;
+    let writer: WriterTask | undefined;
+    let failure: { error: unknown; side: 'reader' | 'writer' } | undefined;
+    const fail = (error: unknown, side: 'reader' | 'writer'): void => {
+      // The first error is the cause; the other side then fails with ChannelClosedError.
+      if (!failure || (failure.error instanceof ChannelClosedError && !(error instanceof ChannelClosedError))) failure = { error, side };
+    };
+
+    let setupSide: 'reader' | 'writer' = 'writer';
+    try {
+      const [readerPlugin, writerPlugin] = await Promise.all([loadPlugin(task.reader.moduleUrl, task.reader.name), loadPlugin(task.writer.moduleUrl, task.writer.name)]);
+      // Writer first, as DataX starts it first: a reader must never run with nowhere to write.
+      writer = await (writerPlugin as WriterPlugin).createTask(ctx(task.writer.parameter, 'writer'));
+      await writer.prepare?.();
+      setupSide = 'reader';
+      reader = await (readerPlugin as ReaderPlugin).createTask(ctx(task.reader.parameter, 'reader'));
+      await reader.prepare?.();
+
+      const r = reader;
+      const w = writer;
+      const readLoop = (async () => {
+        try {
+          await r.startRead(sender);
+          await sender.end();
+        } catch (err) {
+          fail(err, 'reader');
+          sender.fail(messageOf(err));
+        }
+      })();
+      const writeLoop = (async () => {
+        try {
+          await w.startWrite(receiver);
+          // A writer that returns early would drop records: make sure it took everything.
+          if ((await receiver.read()) !== null) throw new FerryError('FERRY_PLUGIN_ERROR', `writer ${task.writer.name} returned before reading every record`);
+        } catch (err) {
+          fail(err, 'writer');
+          receiver.fail(messageOf(err));
+        }
+      })();
+      await Promise.all([readLoop, writeLoop]);
+      if (!failure) {
+        setupSide = 'writer';
+        await writer.post?.();
+        setupSide = 'reader';
+        await reader.post?.();
+      }
+    } catch (err) {
+      fail(err, setupSide);
+    } finally {
+      this.abort.signal.removeEventListener('abort', onAbort);
+      if (failure && writer) {
+        try {
+          this.writerSupportsFailover = writer.supportsFailover?.() ?? false;
+        } catch {
+          this.writerSupportsFailover = false;
+        }
+      }
+      for (const [side, p] of [['reader', reader], ['writer', writer]] as const) {
+        try {
+          await p?.destroy?.();
+        } catch (err) {
+          fail(err, side);
+        }
+      }
+    }
+
+    const aborted = this.abort.signal.aborted;
+    const state = failure ? (aborted ? 'aborted' : 'failed') : 'succeeded';
+    const report: TaskReport = { ...this.snapshot(state), elapsedMs: performance.now() - this.started };
+    if (failure) {
+      report.error = serializeError(aborted ? this.abort.signal.reason : failure.error);
+      report.side = failure.side;
+    }
+    return report;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
