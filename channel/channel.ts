@@ -4,10 +4,10 @@
  * never holds more than one batch of row objects; frames go through the ring under the rate limit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FrameEncoder, decodeFrame } from './codec.js';
+import { FRAME_PREAMBLE, FrameEncoder, decodeFrame } from './codec.js';
 import { RingConsumer, RingProducer } from './ring.js';
 import { RateLimiter, type RateCaps } from './rate-limiter.js';
-import { F64, FRAME_HEADER_BYTES } from './slots.js';
+import { F64 } from './slots.js';
 import { FerryError } from '../lib/errors.js';
 import type { Row } from './value.js';
 import type { RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
@@ -30,32 +30,28 @@ export class ChannelSender implements RecordSender {
     this.limiter = new RateLimiter(options.caps ?? {});
     this.batchRecords = this.limiter.maxBatchRecords(options.batchRecords);
     // A frame never takes more than a quarter of the ring, so the reader can run ahead of the writer.
-    this.batchBytes = Math.min(options.batchBytes ?? 256 * 1024, Math.floor(producer.capacity / 4));
+    // 64 KB keeps a frame's text block under V8's large-object threshold (see codec.ts).
+    this.batchBytes = Math.min(options.batchBytes ?? 64 * 1024, Math.floor(producer.capacity / 4));
     this.encoder = new FrameEncoder(Math.min(this.batchBytes * 2, 1 << 20));
   }
 
   send(row: Row): Promise<void> | undefined {
     const enc = this.encoder;
-    const before = enc.length;
-    const size = enc.add(row);
-    if (enc.records < this.batchRecords && enc.length < this.batchBytes) return undefined;
-    if (enc.records > 1 && enc.length > this.batchBytes) {
-      // This record pushed the frame past the byte budget: send the frame without it first.
-      return this.flushSplit(before, size);
-    }
+    enc.add(row);
+    // Bytes so far, counting text as one byte a character (exact for ASCII).
+    const size = enc.length + enc.textUnits;
+    if (enc.records < this.batchRecords && size < this.batchBytes) return undefined;
+    // Worst case, UTF-8 takes 3 bytes a character: if that might not fit the ring, send the
+    // frame without this record first.
+    if (enc.records > 1 && enc.length + 3 * enc.textUnits > this.producer.maxFrameBytes) return this.flushSplit();
     return this.flushNow();
   }
 
-  private async flushSplit(before: number, size: number): Promise<void> {
-    const enc = this.encoder;
-    const tail = Buffer.from(enc.buf.subarray(before, before + size));
-    enc.length = before;
-    enc.records--;
+  private async flushSplit(): Promise<void> {
+    const last = this.encoder.popLast();
     await this.flush();
-    enc.buf.set(tail, enc.length);
-    enc.length += size;
-    enc.records++;
-    if (enc.length >= this.batchBytes) await this.flush();
+    this.encoder.pushRaw(last);
+    if (this.encoder.length + this.encoder.textUnits >= this.batchBytes) await this.flush();
   }
 
   /** Sends whatever is buffered. */
@@ -69,7 +65,7 @@ export class ChannelSender implements RecordSender {
     if (enc.records === 0) return undefined;
     const frame = enc.finish();
     if (frame.byteLength > this.producer.maxFrameBytes) {
-      return Promise.reject(new FerryError('FERRY_RECORD_TOO_LARGE', `a record of ${frame.byteLength - 10} bytes does not fit the channel (${this.producer.capacity} bytes); raise core.transport.channel.byteCapacity`));
+      return Promise.reject(new FerryError('FERRY_RECORD_TOO_LARGE', `a record of ${frame.byteLength - FRAME_PREAMBLE} bytes does not fit the channel (${this.producer.capacity} bytes); raise core.transport.channel.byteCapacity`));
     }
     const records = enc.records;
     const bytes = frame.byteLength;
@@ -111,7 +107,7 @@ export class ChannelReceiver implements RecordReceiver {
   async read(): Promise<Row[] | null> {
     const frame = await this.consumer.peek();
     if (frame === null) return null;
-    const rows = decodeFrame(frame.buf, frame.start, frame.end);
+    const rows = decodeFrame(frame.buf, frame.view, frame.start, frame.end);
     const bytes = this.consumer.release();
     const stats = this.consumer.stats;
     stats[F64.RECORDS_RECEIVED] = (stats[F64.RECORDS_RECEIVED] as number) + rows.length;
@@ -132,4 +128,3 @@ export class ChannelReceiver implements RecordReceiver {
   }
 }
 
-export { FRAME_HEADER_BYTES };

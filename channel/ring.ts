@@ -148,12 +148,16 @@ export class RingProducer extends RingEnd {
 /** A frame as the consumer sees it: its payload in `buf` between `start` and `end`. */
 export interface FrameView {
   buf: Buffer;
+  /** A DataView over the same memory as buf (DataView reads are several times faster than Buffer's). */
+  view: DataView;
   start: number;
   end: number;
 }
 
 export class RingConsumer extends RingEnd {
   private scratch = Buffer.alloc(0);
+  private scratchView = new DataView(new ArrayBuffer(0));
+  private readonly dataView = new DataView(this.sab, DATA_OFFSET, this.capacity);
   private pendingBytes = 0;
   private header = Buffer.alloc(FRAME_HEADER_BYTES);
 
@@ -184,10 +188,13 @@ export class RingConsumer extends RingEnd {
     }
     this.pendingBytes = FRAME_HEADER_BYTES + len;
     const payloadOff = (off + FRAME_HEADER_BYTES) % cap;
-    if (payloadOff + len <= cap) return { buf: this.data, start: payloadOff, end: payloadOff + len };
-    if (this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+    if (payloadOff + len <= cap) return { buf: this.data, view: this.dataView, start: payloadOff, end: payloadOff + len };
+    if (this.scratch.length < len) {
+      this.scratch = Buffer.allocUnsafe(Math.max(len, this.scratch.length * 2));
+      this.scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, this.scratch.byteLength);
+    }
     this.copyOut(payloadOff, len, this.scratch);
-    return { buf: this.scratch, start: 0, end: len };
+    return { buf: this.scratch, view: this.scratchView, start: 0, end: len };
   }
 
   private copyOut(off: number, n: number, dst: Buffer): void {

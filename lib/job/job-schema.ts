@@ -38,7 +38,7 @@ const speed: Schema = {
   },
   check: (v: Record<string, unknown>, path) =>
     v.byte !== undefined && v.bytes !== undefined && v.byte !== v.bytes
-      ? `expected one of "byte" and "bytes" (the FlinkX spelling, same meaning), got both: ${String(v.byte)} and ${String(v.bytes)}; remove ${path}.bytes`
+      ? `expected either "byte" or "bytes" (FlinkX's spelling of the same cap), got both (${String(v.byte)} and ${String(v.bytes)}); remove ${path}.bytes`
       : undefined,
 };
 
@@ -82,8 +82,12 @@ const contentEntry: Schema = {
   properties: {
     reader: plugin('reader', 'streamreader'),
     writer: plugin('writer', 'streamwriter'),
-    // Skipping a transformer would change the data without a word: refuse the job instead.
-    transformer: { type: 'any', check: (_v, path) => `transformers are not supported yet; remove ${path}` },
+    // Skipping a transformer would change the data without a word: refuse the job instead
+    // (an empty list changes nothing and passes).
+    transformer: {
+      type: 'any',
+      check: (v, path) => (Array.isArray(v) && v.length === 0 ? undefined : `transformers are not supported yet; remove ${path}`),
+    },
   },
 };
 

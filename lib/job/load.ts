@@ -96,11 +96,13 @@ async function load(input: string | object, options: LoadOptions): Promise<{ spe
     }
   }
 
+  const secrets = collectSecrets(resolved, secretKeys);
   if (problems.length > 0) {
-    const secrets = collectSecrets(resolved, secretKeys);
-    const shown = withoutEchoes(problems).map((p) => ({ code: p.code, path: p.path, message: maskText(p.message, secrets) }));
-    throw new JobConfigError((shown[0] as Problem).code, shown.map(({ path, message }) => ({ path, message })));
+    const shown = withoutEchoes(problems);
+    throw new JobConfigError((shown[0] as Problem).code, shown.map((p) => ({ path: p.path, message: maskText(p.message, secrets) })));
   }
+  // A plugin's warn() may quote a value too.
+  for (const w of warnings) w.message = maskText(w.message, secrets);
 
   const spec: JobSpec = {
     source,
@@ -147,13 +149,15 @@ async function pluginRef(
 
 /**
  * Drops the problems that only echo an unresolved variable: where `${name}` was left in place,
- * a type check at the same path (or below it) would complain about the leftover text too.
+ * a type check at that path, or a plugin's check of the enclosing object that quotes the value,
+ * would complain about the leftover text too.
  */
 function withoutEchoes(problems: Problem[]): Problem[] {
-  const variablePaths = problems.filter((p) => p.code === 'FERRY_JOB_VARIABLE').map((p) => p.path);
-  if (variablePaths.length === 0) return problems;
-  const under = (path: string, parent: string) => path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
-  return problems.filter((p) => p.code === 'FERRY_JOB_VARIABLE' || !variablePaths.some((v) => under(p.path, v)));
+  const variables = problems.filter((p) => p.code === 'FERRY_JOB_VARIABLE');
+  if (variables.length === 0) return problems;
+  const leftovers = variables.flatMap((p) => /^unresolved variable (\$\{[^}]*\})/.exec(p.message)?.[1] ?? []);
+  const echoes = (p: Problem) => variables.some((v) => v.path === p.path) || leftovers.some((text) => p.message.includes(text));
+  return problems.filter((p) => p.code === 'FERRY_JOB_VARIABLE' || !echoes(p));
 }
 
 /** A deep copy of a job given as an object; anything that is not JSON data is an error at its path. */

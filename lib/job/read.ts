@@ -103,6 +103,12 @@ class Parser {
   /** What stands at the position, for a message: `"}"`, `"undefined"`, or `the end of the file`. */
   private shown(): string {
     if (this.pos >= this.text.length) return 'the end of the file';
+    if (this.text[this.pos] === '"') {
+      const m = /"(?:[^"\\\n]|\\.)*"?/y;
+      m.lastIndex = this.pos;
+      const s = m.exec(this.text)?.[0] ?? '"';
+      return `the string ${s.length > 40 ? `${s.slice(0, 37)}...` : s}`;
+    }
     WORD.lastIndex = this.pos;
     const word = WORD.exec(this.text)?.[0];
     return JSON.stringify(word ?? this.text[this.pos]);

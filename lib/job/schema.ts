@@ -67,9 +67,7 @@ export function expectedName(schema: Schema): string {
       return noun;
     }
     case 'boolean': return 'true or false';
-    case 'array':
-      if (schema.minItems === 1) return 'a non-empty array';
-      return schema.minItems ? `an array of at least ${schema.minItems} items` : 'an array';
+    case 'array': return 'an array';
     case 'object': return 'an object';
     case 'oneOf': return schema.expected;
     case 'any': return 'any value';
@@ -127,7 +125,9 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
     case 'array': {
       const arr = value as unknown[];
       if (schema.minItems !== undefined && arr.length < schema.minItems) {
-        mismatch(value, schema, path, result, arr.length === 0 ? undefined : `${arr.length} item${arr.length === 1 ? '' : 's'}`);
+        const expected = schema.expected ?? (schema.minItems === 1 ? 'a non-empty array' : `an array of at least ${schema.minItems} items`);
+        const got = arr.length === 0 ? 'an empty array' : `${arr.length} item${arr.length === 1 ? '' : 's'}`;
+        result.errors.push({ path, message: `expected ${expected}, got ${got}` });
       }
       arr.forEach((item, i) => validate(item, schema.items, `${path}[${i}]`, result));
       return;
@@ -162,5 +162,5 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
 
 /** Paths of every key marked secret, for masking (`password`, and anything a plugin marks). */
 export function isSecretKey(key: string): boolean {
-  return /pass(word|wd)?$|secret|token|accesskey|credential/i.test(key);
+  return /pass(word|wd)?$|(^|_)pwd$|secret|token|accesskey|credential/i.test(key);
 }

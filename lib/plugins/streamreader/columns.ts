@@ -3,7 +3,7 @@
  * and `incr` columns become small generator functions, so producing a row costs only the
  * columns that change.
  */
-import { Decimal, columnType, type ColumnType, type Value } from '../../../channel/value.js';
+import { DateTime, Decimal, columnType, type ColumnType, type Value } from '../../../channel/value.js';
 import { compileDateFormat, parseDateLoose, type DateFormat } from '../../util/date-format.js';
 
 export interface StreamColumn {
@@ -56,7 +56,7 @@ function parseScalar(type: ColumnType, raw: unknown, fmt: DateFormat | undefined
       return bad('true or false');
     case 'date': {
       const d = fmt ? fmt.parse(text) : parseDateLoose(text);
-      return d ?? bad(`a date${fmt ? ` in the format ${fmt.pattern}` : ''}`);
+      return d ? DateTime.fromDate(d) : bad(`a date${fmt ? ` in the format ${fmt.pattern}` : ''}`);
     }
     case 'bytes':
       return new Uint8Array(Buffer.from(text, 'utf8'));
@@ -113,8 +113,8 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       case 'bool':
         return { constant: false, next: () => Math.random() < 0.5 };
       case 'date': {
-        const a = (lo as Date).getTime(), b = (hi as Date).getTime();
-        return { constant: false, next: () => new Date(a + Math.floor(Math.random() * (b - a))) };
+        const a = (lo as DateTime).epochMs, b = (hi as DateTime).epochMs;
+        return { constant: false, next: () => new DateTime(a + Math.floor(Math.random() * (b - a))) };
       }
     }
   }
@@ -126,17 +126,17 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       return { constant: false, next: (n) => start + n * step };
     }
     if (type === 'date') {
-      const start = (parseScalar('date', parts[0], fmt, 'incr') as Date).getTime();
+      const start = (parseScalar('date', parts[0], fmt, 'incr') as DateTime).epochMs;
       const step = parts[1] === undefined ? 1 : Number(parts[1]);
       const unit = (parts[2] ?? 'd').trim();
       if (!Number.isInteger(step)) throw new ColumnProblem('incr', `step ${JSON.stringify(parts[1])} is not an integer`);
       if (unit === 'M' || unit === 'y') {
         const months = unit === 'y' ? 12 * step : step;
-        return { constant: false, next: (n) => { const d = new Date(start); d.setMonth(d.getMonth() + n * months); return d; } };
+        return { constant: false, next: (n) => { const d = new Date(start); d.setMonth(d.getMonth() + n * months); return DateTime.fromDate(d); } };
       }
       const ms = UNIT_MS[unit.toLowerCase()];
       if (ms === undefined) throw new ColumnProblem('incr', `unit ${JSON.stringify(unit)} is not one of s, m, h, d, M, y`);
-      return { constant: false, next: (n) => new Date(start + n * step * ms) };
+      return { constant: false, next: (n) => new DateTime(start + n * step * ms) };
     }
     throw new ColumnProblem('incr', `incr works on long, double and date columns, not ${type}`);
   }
