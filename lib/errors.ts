@@ -95,8 +95,10 @@ export function serializeError(err: unknown): SerializedError {
     return { name: err.name, code: err.code, message: err.message, retryable: err.retryable, stack: err.stack };
   }
   if (err instanceof Error) {
-    // A plain Error from a plugin or a driver: worth one more try (DataX's failover does the same).
-    return { name: err.name, code: 'FERRY_PLUGIN_ERROR', message: err.message, retryable: true, stack: err.stack };
+    // A plain Error from a plugin or a driver is worth one more try (DataX's failover does the
+    // same), unless it says otherwise with `retryable: false`.
+    const retryable = (err as { retryable?: unknown }).retryable !== false;
+    return { name: err.name, code: 'FERRY_PLUGIN_ERROR', message: err.message, retryable, stack: err.stack };
   }
   return { name: 'Error', code: 'FERRY_PLUGIN_ERROR', message: String(err), retryable: true };
 }

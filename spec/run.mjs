@@ -1,12 +1,13 @@
 // Runs every compiled spec with uvu and ends with the plain line CI reads: `N passed, N failed`.
-// Usage: node spec/run.mjs [dir-or-pattern under dist/spec]
+// Usage: node spec/run.mjs [dir under dist/spec] [file name pattern]
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dir = join('dist', 'spec', process.argv[2] ?? '');
-const child = spawn(process.execPath, [join(root, 'node_modules', 'uvu', 'bin.js'), dir, '\\.spec\\.js$'], {
+const pattern = process.argv[3] ? `${process.argv[3]}.*\\.spec\\.js$` : '\\.spec\\.js$';
+const child = spawn(process.execPath, [join(root, 'node_modules', 'uvu', 'bin.js'), dir, pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
 });

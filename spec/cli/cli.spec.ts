@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fixture, repoRoot, runCli, tempDir } from '../helpers.js';
+
+const expected = JSON.parse(readFileSync(fixture('bad-jobs', 'expected.json'), 'utf8')) as Record<string, { code: string; message: string }>;
+const badJobs = readdirSync(fixture('bad-jobs')).filter((f) => f.endsWith('.json') && f !== 'expected.json');
+
+test('there are at least 12 bad job files, each with its expected line', () => {
+  assert.ok(badJobs.length >= 12, `${badJobs.length} bad job files`);
+  for (const f of badJobs) assert.ok(expected[f], `${f} has an expected message`);
+});
+
+for (const file of badJobs) {
+  test(`ferry run ${file}: one line naming the problem, exit 2, no stack trace`, async () => {
+    const path = relative(repoRoot, fixture('bad-jobs', file));
+    const r = await runCli(['run', path]);
+    assert.is(r.code, 2, r.stderr);
+    const want = `error: ${expected[file]!.message.replaceAll('{file}', path)}`;
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    assert.equal(lines, [want]);
+    assert.is(r.stdout, '');
+  });
+}
+
+test('--verbose adds the stack trace', async () => {
+  const r = await runCli(['run', relative(repoRoot, fixture('bad-jobs', 'channel-zero.json')), '--verbose']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /\n\s+at /);
+});
+
+test('ferry validate prints the resolved job with the password masked', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'job.json');
+    writeFileSync(path, JSON.stringify({
+      job: {
+        content: [{
+          reader: { name: 'streamreader', parameter: { sliceRecordCount: 1, column: [{ type: 'string', value: '${who}-$[yyyyMMdd]' }], password: 's3cret-pw' } },
+          writer: { name: 'streamwriter', parameter: { print: false } },
+        }],
+      },
+    }));
+    const r = await runCli(['validate', path, '-p', 'who=ops', '--bizdate', '20240131']);
+    assert.is(r.code, 0, r.stderr);
+    const job = JSON.parse(r.stdout) as { job: { content: Array<{ reader: { parameter: { column: Array<{ value: string }>; password: string } } }> } };
+    const reader = job.job.content[0]!.reader.parameter;
+    assert.is(reader.column[0]!.value, 'ops-20240201');
+    assert.is(reader.password, '******');
+    assert.not.match(r.stdout + r.stderr, /s3cret/);
+    assert.match(r.stderr, /job\.content\[0\]\.reader\.parameter\.password: unknown key, ignored/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('ferry plugins lists the built-in readers and writers', async () => {
+  const r = await runCli(['plugins']);
+  assert.is(r.code, 0, r.stderr);
+  const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+  assert.equal(names, ['streamreader', 'streamwriter', 'txtfilereader', 'txtfilewriter']);
+});
+
+test('usage errors exit 2 with one line', async () => {
+  for (const args of [['frobnicate'], [], ['run'], ['run', 'job.json', '--channel', 'x']]) {
+    const r = await runCli(args);
+    assert.is(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    assert.is(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
+
+test('a missing job file: one line, exit 2', async () => {
+  const r = await runCli(['run', 'no/such/job.json']);
+  assert.is(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n'), ['error: job file not found: no/such/job.json']);
+});
+
+test.run();
