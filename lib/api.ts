@@ -27,7 +27,7 @@ export interface RunOptions {
   log?: Logger;
   /** User plugin modules (paths or file: URLs), each default-exporting a reader or writer plugin. */
   plugins?: string[];
-  /** Resolves relative paths when the job is given as an object (default: cwd). */
+  /** Directory that relative paths in the job (and plugin paths) are resolved against (default: cwd, as DataX). */
   baseDir?: string;
 }
 

@@ -4,7 +4,7 @@
  * normalise the settings. Every problem is collected and thrown as ONE JobConfigError (exit
  * code 2) with secret values masked; warnings (unknown keys, ...) go into JobSpec.warnings.
  */
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { FerryError, JobConfigError, type ErrorCode, type JobIssue } from '../errors.js';
 import { PluginRegistry } from '../plugin/registry.js';
 import { validateJobStructure } from './job-schema.js';
@@ -60,18 +60,18 @@ async function load(input: string | object, options: LoadOptions): Promise<{ spe
   const warnings: JobIssue[] = [];
   let root: Record<string, unknown>;
   let source: string;
-  let baseDir: string;
   if (typeof input === 'string') {
     source = input;
     root = parseJobText(await readJobText(input), input, warnings);
-    baseDir = dirname(resolve(input));
   } else {
     source = '<object>';
     const copy = copyJson(input);
     checkTop(copy, source);
     root = copy;
-    baseDir = resolve(options.baseDir ?? process.cwd());
   }
+  // Relative paths in a job are relative to the working directory, as with DataX (datax.py
+  // runs the JVM where it was started), not to the job file.
+  const baseDir = resolve(options.baseDir ?? process.cwd());
 
   const problems: Problem[] = [];
   const substituted = resolveVariables(root, ctx);

@@ -12,8 +12,11 @@ interface Common {
   description?: string;
   /** A value that must never be printed (passwords). */
   secret?: boolean;
-  /** An extra check after the type matched; returns the problem text or undefined. */
-  check?: (value: any, path: string) => string | undefined;
+  /**
+   * An extra check after the type matched; returns the problem text, or `{ key, message }`
+   * when the problem is in one key of an object value (the path then names that key).
+   */
+  check?: (value: any, path: string) => string | { key: string; message: string } | undefined;
   /** How messages name what is expected, when the type's own name says too little (`a reader name such as "streamreader"`). */
   expected?: string;
   /**
@@ -49,7 +52,8 @@ export function validate(value: unknown, schema: Schema, path: string, result: V
   checkType(value, schema, path, result);
   if (result.errors.length === before && schema.check && value !== undefined) {
     const problem = schema.check(value, path);
-    if (problem !== undefined) result.errors.push({ path, message: problem });
+    if (typeof problem === 'string') result.errors.push({ path, message: problem });
+    else if (problem !== undefined) result.errors.push({ path: childPath(path, problem.key), message: problem.message });
   }
   return result;
 }

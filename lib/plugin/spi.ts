@@ -20,7 +20,7 @@ export interface JobContext<P = TaskParameter> {
   parameter: P;
   /** JSON path of that block, for error messages (`job.content[0].reader.parameter`). */
   path: string;
-  /** Directory that relative paths in the job are resolved against (the job file's, or cwd). */
+  /** Directory that relative paths in the job are resolved against: the working directory, as DataX does. */
   baseDir: string;
   runId: string;
   log: Logger;

@@ -271,16 +271,28 @@ export function parseCsv(text: string, options?: CsvOptions): CsvRecord[] {
 }
 
 /**
+ * Whether a field's text would be cut short by the delimiter: it contains it or, for a
+ * delimiter of several characters, it ends with a part of it that runs into the delimiter
+ * after it (with "||", the value "a|" followed by "||" reads back as "a" and "|...").
+ */
+export function clashesWithDelimiter(value: string, delimiter: string): boolean {
+  if (value.includes(delimiter)) return true;
+  if (delimiter.length === 1 || value.length === 0) return false;
+  const tail = value.slice(-(delimiter.length - 1));
+  return (tail + delimiter).indexOf(delimiter) !== tail.length;
+}
+
+/**
  * A field as csv text: quoted (with inner quotes doubled) only when it has to be: when it
  * contains the delimiter, a quote, CR or LF, or equals the null marker (so that the string
  * "\N" reads back as a string, not as null). Leading and trailing spaces stay unquoted.
  */
 export function csvField(value: string, delimiter: string, nullFormat?: string): string {
   if (
-    value.includes(delimiter) ||
     value.includes('"') ||
     value.includes('\n') ||
     value.includes('\r') ||
+    clashesWithDelimiter(value, delimiter) ||
     (nullFormat !== undefined && value === nullFormat)
   ) {
     return '"' + value.replaceAll('"', '""') + '"';

@@ -9,20 +9,24 @@
  * - parse() is strict: the whole text must match and the date must exist (2024-02-30 gives
  *   undefined, SimpleDateFormat would roll it over to March 1; trailing text is not ignored).
  * - `S` is the fraction of the second (as java.time's DateTimeFormatter): `.SSS` is the
- *   milliseconds, `.SSSSSS` prints microseconds as ms + "000" and parses 6 digits keeping ms.
+ *   milliseconds, `.SSSSSS` the microseconds (a DateTime's; "000" for a Date); parse() keeps
+ *   milliseconds, parseDateTime() microseconds; finer digits are dropped.
  * - `Y` (week year) is read as `y`: it is nearly always a typo for it in job files.
  * - Names (MMM, EEE, a) are English.
  */
-import { formatLocalDateTime } from '../../channel/value.js';
+import { DateTime, formatLocalDateTime } from '../../channel/value.js';
 
 export interface DateFormat {
   /** The pattern as given. */
   readonly pattern: string;
   /** Whether the pattern has a zone field (Z, X, z). */
   readonly hasZone: boolean;
-  format(d: Date): string;
+  /** The text for a date; a DateTime's microseconds show in `S` fields longer than 3. */
+  format(d: Date | DateTime): string;
   /** The date the whole text denotes, or undefined when it does not match or does not exist. */
   parse(text: string): Date | undefined;
+  /** As parse(), keeping microseconds (from `S` fields longer than 3). */
+  parseDateTime(text: string): DateTime | undefined;
 }
 
 type Token = { kind: 'lit'; text: string } | { kind: 'field'; letter: string; count: number };
@@ -99,7 +103,7 @@ function formatOffset(minutes: number, colon: boolean, hoursOnly: boolean): stri
   return sign + hh + (colon ? ':' : '') + pad(abs % 60, 2);
 }
 
-type Formatter = (d: Date) => string;
+type Formatter = (d: Date, micros: number) => string;
 
 function fieldFormatter(letter: string, count: number): Formatter {
   switch (letter) {
@@ -125,10 +129,11 @@ function fieldFormatter(letter: string, count: number): Formatter {
     case 's':
       return (d) => pad(d.getSeconds(), count);
     case 'S':
-      // Fraction of the second: the first `count` digits of .SSS000...
+      // Fraction of the second: the first `count` digits of .SSSuuu000...
       if (count === 3) return (d) => pad(d.getMilliseconds(), 3);
       if (count < 3) return (d) => pad(d.getMilliseconds(), 3).slice(0, count);
-      return (d) => pad(d.getMilliseconds(), 3) + '0'.repeat(count - 3);
+      if (count <= 6) return (d, micros) => (pad(d.getMilliseconds(), 3) + pad(micros, 3)).slice(0, count);
+      return (d, micros) => pad(d.getMilliseconds(), 3) + pad(micros, 3) + '0'.repeat(count - 6);
     case 'u':
       return (d) => pad(d.getDay() === 0 ? 7 : d.getDay(), count);
     case 'E':
@@ -164,6 +169,7 @@ interface Parsed {
   minute: number;
   second: number;
   ms: number;
+  micros: number;
   offset: number | undefined; // minutes east of UTC
 }
 
@@ -293,8 +299,10 @@ function fieldParser(letter: string, count: number, abutting: boolean): Step {
       return num(2, (p, v) => ((p.second = v), true));
     case 'S':
       return num(9, (p, v, len) => {
-        // a fraction: keep the milliseconds, drop what is finer
-        p.ms = len >= 3 ? Math.floor(v / 10 ** (len - 3)) : v * 10 ** (3 - len);
+        // a fraction: milliseconds and microseconds, what is finer is dropped
+        const us = len >= 6 ? Math.floor(v / 10 ** (len - 6)) : v * 10 ** (6 - len);
+        p.ms = Math.floor(us / 1000);
+        p.micros = us % 1000;
         return true;
       });
     case 'u':
@@ -360,31 +368,44 @@ export function compileDateFormat(pattern: string): DateFormat {
   });
   const hasZone = tokens.some((t) => t.kind === 'field' && (t.letter === 'Z' || t.letter === 'X' || t.letter === 'z'));
 
-  let format: (d: Date) => string;
-  if (formatters.length === 1) format = formatters[0]!;
-  else {
-    format = (d) => {
-      let s = '';
-      for (let i = 0; i < formatters.length; i++) s += formatters[i]!(d);
-      return s;
-    };
-  }
+  const format = (v: Date | DateTime): string => {
+    let d: Date;
+    let micros = 0;
+    if (v instanceof Date) d = v;
+    else {
+      d = v.toDate();
+      micros = v.micros;
+    }
+    let s = '';
+    for (let i = 0; i < formatters.length; i++) s += formatters[i]!(d, micros);
+    return s;
+  };
 
-  const parse = (text: string): Date | undefined => {
-    const p: Parsed = { year: 1970, month: 1, day: 1, hour: 0, hour12: -1, pm: -1, minute: 0, second: 0, ms: 0, offset: undefined };
+  const parseParts = (text: string): Parsed | undefined => {
+    const p: Parsed = { year: 1970, month: 1, day: 1, hour: 0, hour12: -1, pm: -1, minute: 0, second: 0, ms: 0, micros: 0, offset: undefined };
     let pos = 0;
     for (let i = 0; i < steps.length; i++) {
       pos = steps[i]!(text, pos, p);
       if (pos < 0) return undefined;
     }
     if (pos !== text.length) return undefined;
-    let hour = p.hour;
-    if (p.hour12 >= 0) hour = p.hour12 + (p.pm === 1 ? 12 : 0);
-    else if (p.pm === 1 && hour < 12) hour += 12;
-    return makeDate(p.year, p.month, p.day, hour, p.minute, p.second, p.ms, p.offset);
+    if (p.hour12 >= 0) p.hour = p.hour12 + (p.pm === 1 ? 12 : 0);
+    else if (p.pm === 1 && p.hour < 12) p.hour += 12;
+    return p;
+  };
+  const toDate = (p: Parsed): Date | undefined => makeDate(p.year, p.month, p.day, p.hour, p.minute, p.second, p.ms, p.offset);
+
+  const parse = (text: string): Date | undefined => {
+    const p = parseParts(text);
+    return p && toDate(p);
+  };
+  const parseDateTime = (text: string): DateTime | undefined => {
+    const p = parseParts(text);
+    const d = p && toDate(p);
+    return d && new DateTime(d.getTime(), p!.micros);
   };
 
-  return { pattern, hasZone, format, parse };
+  return { pattern, hasZone, format, parse, parseDateTime };
 }
 
 /** The problem with a pattern as a message, or undefined when it compiles (for schema checks). */
@@ -401,9 +422,10 @@ const LOOSE_DATE = /^(\d{4})([-/])(\d{1,2})\2(\d{1,2})(?:[T ](\d{1,2}):(\d{1,2})
 const LOOSE_COMPACT = /^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/;
 const LOOSE_TIME = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?$/;
 
-function fractionMs(frac: string | undefined): number {
+/** A fraction's digits as microseconds (finer digits dropped). */
+function fractionMicros(frac: string | undefined): number {
   if (!frac) return 0;
-  return frac.length >= 3 ? Number(frac.slice(0, 3)) : Number(frac) * 10 ** (3 - frac.length);
+  return frac.length >= 6 ? Number(frac.slice(0, 6)) : Number(frac) * 10 ** (6 - frac.length);
 }
 
 function zoneOffset(zone: string | undefined): number | undefined {
@@ -424,23 +446,49 @@ function zoneOffset(zone: string | undefined): number | undefined {
  * 1970-01-01). Local time unless the text has a zone. Surrounding spaces are ignored.
  */
 export function parseDateLoose(text: string): Date | undefined {
+  return looseParts(text)?.[0];
+}
+
+/** As parseDateLoose(), keeping microseconds from a fraction of more than 3 digits. */
+export function parseDateTimeLoose(text: string): DateTime | undefined {
+  const r = looseParts(text);
+  return r && new DateTime(r[0].getTime(), r[1]);
+}
+
+function looseParts(text: string): [Date, number] | undefined {
   const t = text.trim();
   let m = LOOSE_DATE.exec(t);
+  let d: Date | undefined;
   if (m) {
     const offset = zoneOffset(m[9]);
     if (Number.isNaN(offset)) return undefined;
-    return makeDate(Number(m[1]), Number(m[3]), Number(m[4]), m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, fractionMs(m[8]), offset);
+    const us = fractionMicros(m[8]);
+    d = makeDate(Number(m[1]), Number(m[3]), Number(m[4]), m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, Math.floor(us / 1000), offset);
+    return d && [d, us % 1000];
   }
   m = LOOSE_COMPACT.exec(t);
   if (m) {
-    return makeDate(Number(m[1]), Number(m[2]), Number(m[3]), m[4] ? Number(m[4]) : 0, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, 0, undefined);
+    d = makeDate(Number(m[1]), Number(m[2]), Number(m[3]), m[4] ? Number(m[4]) : 0, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, 0, undefined);
+    return d && [d, 0];
   }
   m = LOOSE_TIME.exec(t);
   if (m) {
-    return makeDate(1970, 1, 1, Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, fractionMs(m[4]), undefined);
+    const us = fractionMicros(m[4]);
+    d = makeDate(1970, 1, 1, Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, Math.floor(us / 1000), undefined);
+    return d && [d, us % 1000];
   }
   return undefined;
 }
 
-/** yyyy-MM-dd HH:mm:ss in local time, `.SSS` appended only when the milliseconds are not zero. */
-export const formatDateDefault: (d: Date) => string = formatLocalDateTime;
+/**
+ * yyyy-MM-dd HH:mm:ss in local time, `.SSS` appended only when the milliseconds are not zero
+ * (channel/value.ts's formatLocalDateTime), and `.SSSuuu` for a DateTime with microseconds.
+ */
+export function formatDateDefault(d: Date | DateTime): string {
+  if (d instanceof Date) return formatLocalDateTime(d);
+  const date = d.toDate();
+  if (d.micros === 0) return formatLocalDateTime(date);
+  const text = formatLocalDateTime(date);
+  const base = date.getMilliseconds() === 0 ? text : text.slice(0, -4);
+  return `${base}.${pad(date.getMilliseconds(), 3)}${pad(d.micros, 3)}`;
+}

@@ -90,6 +90,10 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       throw new ColumnProblem(col.dateFormat !== undefined ? 'dateFormat' : 'format', (err as Error).message);
     }
   }
+  if (col.random !== undefined && type === 'bool') {
+    // DataX: a random bool column ignores its range.
+    return { constant: false, next: () => Math.random() < 0.5 };
+  }
   if (col.random !== undefined) {
     const [lo, hi] = pair(col.random, 'random', type, fmt);
     if (lo === null || hi === null) throw new ColumnProblem('random', 'needs both ends of the range');
@@ -111,7 +115,7 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       case 'bytes':
         return { constant: false, next: () => new Uint8Array(Buffer.from(randomText(Number(lo), Number(hi)))) };
       case 'bool':
-        return { constant: false, next: () => Math.random() < 0.5 };
+        throw new Error('unreachable: handled above');
       case 'date': {
         const a = (lo as DateTime).epochMs, b = (hi as DateTime).epochMs;
         return { constant: false, next: () => new DateTime(a + Math.floor(Math.random() * (b - a))) };

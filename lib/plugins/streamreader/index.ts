@@ -36,7 +36,7 @@ const columnSchema: Schema = {
       compileColumn(col);
       return undefined;
     } catch (err) {
-      if (err instanceof ColumnProblem) return `${err.key}: ${err.message}`;
+      if (err instanceof ColumnProblem) return { key: err.key, message: err.message };
       throw err;
     }
   },

@@ -1,6 +1,6 @@
 /** Field text → record value, per column type, for txtfilereader. */
 import { Decimal, type ColumnType, type Value } from '../../../channel/value.js';
-import { compileDateFormat, parseDateLoose, type DateFormat } from '../../util/date-format.js';
+import { compileDateFormat, parseDateTimeLoose, type DateFormat } from '../../util/date-format.js';
 
 /** Converts a field's text; undefined when the text is not a value of the type. */
 export type Converter = (text: string) => Value | undefined;
@@ -61,9 +61,9 @@ export function converterFor(type: ColumnType, format: string | undefined): Conv
     case 'date': {
       if (format !== undefined) {
         const f: DateFormat = compileDateFormat(format);
-        return trimmed((t) => f.parse(t));
+        return trimmed((t) => f.parseDateTime(t));
       }
-      return trimmed(parseDateLoose);
+      return trimmed(parseDateTimeLoose);
     }
   }
 }
