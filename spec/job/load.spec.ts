@@ -33,7 +33,7 @@ test('a DataX job with comments and trailing commas loads', async () => {
   const path = fixture('jobs', 'datax-stream.json');
   const spec = await loadJob(path);
   assert.is(spec.source, path);
-  assert.is(spec.baseDir, fixture('jobs'));
+  assert.is(spec.baseDir, process.cwd(), 'relative paths are relative to the working directory, as DataX');
   assert.equal(spec.warnings, []);
   assert.is(spec.content.length, 1);
   const { reader, writer, index } = spec.content[0]!;
@@ -111,7 +111,7 @@ test('settings: channel rules', () => {
   assert.equal(s.channelSpeed, { byte: undefined, record: undefined });
 });
 
-test('a job given as an object is copied; source and baseDir', async () => {
+test('a job given as an object is copied; source, and baseDir from the options', async () => {
   const job = stream({ speed: { channel: 2 } });
   const spec = await loadJob(job, { baseDir: '/tmp/jobs' });
   assert.is(spec.source, '<object>');
