@@ -12,6 +12,8 @@ export interface ProducerJob {
   sab?: SharedArrayBuffer;
   /** For raw: the frame to copy in over and over (bytes of `batchRecords` encoded rows). */
   rawFrame?: Uint8Array;
+  /** For postMessage: batches in flight before the producer waits for an acknowledgement. */
+  window?: number;
 }
 
 const job = workerData as ProducerJob;
@@ -35,16 +37,29 @@ async function raw(): Promise<void> {
   producer.end();
 }
 
-function postMessages(): void {
+/**
+ * Batches by structured clone, with the memory bound the ring has: at most `window` batches in
+ * flight, the consumer acknowledging each. Without it a slow consumer grows the queue without end.
+ */
+async function postMessages(): Promise<void> {
+  const window = job.window ?? 64;
+  let acked = 0;
+  let wake: (() => void) | undefined;
+  parentPort!.on('message', (n: number) => {
+    acked = n;
+    wake?.();
+  });
+  let batches = 0;
   for (let sent = 0; sent < job.rows; sent += job.batchRecords) {
+    while (batches - acked >= window) await new Promise<void>((r) => (wake = r));
     const batch = [];
     for (let i = sent; i < Math.min(job.rows, sent + job.batchRecords); i++) batch.push(pool[i & (pool.length - 1)]!);
     parentPort!.postMessage(batch);
+    batches++;
   }
   parentPort!.postMessage(null);
 }
 
 parentPort!.once('message', () => {
-  if (job.mode === 'postMessage') postMessages();
-  else void (job.mode === 'ring' ? ring() : raw());
+  void (job.mode === 'postMessage' ? postMessages() : job.mode === 'ring' ? ring() : raw());
 });

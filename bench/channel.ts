@@ -2,11 +2,12 @@
  * How fast records cross the channel, in one run, side by side:
  *   ring, one thread     the task runtime's case: reader and writer loops share a thread
  *   ring, two threads    producer in a worker, consumer here
- *   postMessage          the baseline: batches of row arrays by structured clone
+ *   postMessage          the baseline: batches of row arrays by structured clone, with as many
+ *                        bytes in flight as the ring holds (acknowledged batches), as a runtime needs
  *   raw byte ring        no codec at all: frames copied in and out (the limit)
  * for rows of 6 typed columns and for 1 KB string rows. MB/s counts encoded bytes in every case.
  *
- *   npm run bench:channel [-- --rows 2000000] [-- --json]
+ *   npm run bench:channel [-- --rows 2000000] [-- --reps 3] [-- --json]
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
@@ -96,13 +97,17 @@ async function twoThreads(shape: Shape, rows: number, mode: 'ring' | 'raw'): Pro
 }
 
 async function postMessageBaseline(shape: Shape, rows: number): Promise<number> {
-  const worker = await startWorker({ mode: 'postMessage', shape, rows, batchRecords: BATCH });
+  // As much in flight as the ring holds: RING_BYTES of encoded rows.
+  const window = Math.max(2, Math.floor(RING_BYTES / (BATCH * bytesPerRow(shape))));
+  const worker = await startWorker({ mode: 'postMessage', shape, rows, batchRecords: BATCH, window });
   const t = performance.now();
   let got = 0;
+  let batches = 0;
   await new Promise<void>((resolve) => {
     worker.on('message', (batch: unknown[] | null) => {
-      if (batch === null) resolve();
-      else got += batch.length;
+      if (batch === null) return resolve();
+      got += batch.length;
+      worker.postMessage(++batches);
     });
     worker.postMessage('go');
   });
@@ -112,7 +117,12 @@ async function postMessageBaseline(shape: Shape, rows: number): Promise<number> 
   return ms;
 }
 
-export async function main(options: { json?: boolean; rows?: number } = {}): Promise<Result[]> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export async function main(options: { json?: boolean; rows?: number; reps?: number } = {}): Promise<Result[]> {
   const results: Result[] = [];
   const shapes: Array<{ shape: Shape; rows: number }> = [
     { shape: 'six-columns', rows: options.rows ?? 2_000_000 },
@@ -134,13 +144,17 @@ export async function main(options: { json?: boolean; rows?: number } = {}): Pro
   const log = (line: string): void => {
     if (!options.json) console.log(line);
   };
-  log(`channel bench: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ring ${RING_BYTES >> 20} MiB, batches of ${BATCH}`);
+  const reps = options.reps ?? 3;
+  log(`channel bench: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ring ${RING_BYTES >> 20} MiB, batches of ${BATCH}, median of ${reps} interleaved runs`);
   for (const { shape, rows } of shapes) {
     const bpr = bytesPerRow(shape);
     log(`\n${shape}: ${rows.toLocaleString('en-US')} rows, ${bpr.toFixed(1)} encoded bytes/row`);
-    for (const [name, fn] of cases) {
-      await fn(shape, Math.min(rows, 50_000)); // warm up the JIT and the worker start-up path
-      const ms = await fn(shape, rows);
+    for (const [, fn] of cases) await fn(shape, Math.min(rows, 50_000)); // warm up the JIT and worker start-up
+    // Interleaved repetitions: a noisy neighbour slows every case a little instead of one a lot.
+    const times = new Map<string, number[]>(cases.map(([name]) => [name, []]));
+    for (let r = 0; r < reps; r++) for (const [name, fn] of cases) times.get(name)!.push(await fn(shape, rows));
+    for (const [name] of cases) {
+      const ms = median(times.get(name)!);
       const r: Result = { shape, case: name, rows, seconds: ms / 1000, rowsPerSecond: (rows * 1000) / ms, mbPerSecond: (rows * bpr * 1000) / ms / 1e6 };
       results.push(r);
       log(`  ${name.padEnd(22)} ${Math.round(r.rowsPerSecond).toLocaleString('en-US').padStart(12)} rows/s ${r.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
@@ -157,5 +171,6 @@ export async function main(options: { json?: boolean; rows?: number } = {}): Pro
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const rowsAt = args.indexOf('--rows');
-  await main({ json: args.includes('--json'), ...(rowsAt >= 0 ? { rows: Number(args[rowsAt + 1]) } : {}) });
+  const repsAt = args.indexOf('--reps');
+  await main({ json: args.includes('--json'), ...(rowsAt >= 0 ? { rows: Number(args[rowsAt + 1]) } : {}), ...(repsAt >= 0 ? { reps: Number(args[repsAt + 1]) } : {}) });
 }

@@ -94,10 +94,58 @@ export class FrameEncoder {
     if (n > MAX_COLUMNS) throw new FerryError('FERRY_RECORD_TOO_LARGE', `a record has ${n} columns; at most ${MAX_COLUMNS} are supported`);
     this.rowStart = this.length;
     this.rowText = this.text.length;
+    // 11 bytes a value covers every tag written in place below; BYTES and long strings ensure their own.
     this.ensure(2 + n * 11);
-    this.view.setUint16(this.length, n, true);
-    this.length += 2;
-    for (let i = 0; i < n; i++) this.value(row[i] as Value);
+    let view = this.view;
+    let p = this.length;
+    view.setUint16(p, n, true);
+    p += 2;
+    for (let i = 0; i < n; i++) {
+      const v = row[i];
+      if (typeof v === 'number') {
+        if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+          view.setUint8(p, Tag.INT32);
+          view.setInt32(p + 1, v, true);
+          p += 5;
+        } else {
+          view.setUint8(p, Tag.DOUBLE);
+          view.setFloat64(p + 1, v, true);
+          p += 9;
+        }
+      } else if (typeof v === 'string') {
+        if (v.length <= SHORT_STRING_MAX) {
+          view.setUint8(p, Tag.STRING);
+          view.setUint32(p + 1, v.length, true);
+          p += 5;
+          this.text += v;
+        } else {
+          this.length = p;
+          this.longString(v);
+          view = this.view;
+          p = this.length;
+        }
+      } else if (v === null || v === undefined) {
+        view.setUint8(p++, Tag.NULL);
+      } else if (typeof v === 'boolean') {
+        view.setUint8(p++, v ? Tag.TRUE : Tag.FALSE);
+      } else if (v instanceof DateTime) {
+        view.setUint8(p, Tag.DATE);
+        view.setFloat64(p + 1, v.epochMs, true);
+        view.setUint16(p + 9, v.micros, true);
+        p += 11;
+      } else if (v instanceof Decimal) {
+        view.setUint8(p, Tag.DECIMAL);
+        view.setUint32(p + 1, v.text.length, true);
+        p += 5;
+        this.text += v.text;
+      } else {
+        this.length = p;
+        this.other(v);
+        view = this.view;
+        p = this.length;
+      }
+    }
+    this.length = p;
     this.records++;
   }
 
@@ -122,41 +170,15 @@ export class FrameEncoder {
     this.records++;
   }
 
-  private value(v: Value): void {
-    // add() reserved 11 bytes per value: enough for every tag but BYTES, which ensures its own.
+  /** The rarer value types: Date, bigint, bytes; anything else throws. */
+  private other(v: Value): void {
     const view = this.view;
     const p = this.length;
-    if (v === null || v === undefined) {
-      view.setUint8(p, Tag.NULL);
-      this.length = p + 1;
-    } else if (typeof v === 'number') {
-      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-        view.setUint8(p, Tag.INT32);
-        view.setInt32(p + 1, v, true);
-        this.length = p + 5;
-      } else {
-        view.setUint8(p, Tag.DOUBLE);
-        view.setFloat64(p + 1, v, true);
-        this.length = p + 9;
-      }
-    } else if (typeof v === 'string') {
-      if (v.length <= SHORT_STRING_MAX) this.string(Tag.STRING, v);
-      else this.longString(v);
-    } else if (typeof v === 'boolean') {
-      view.setUint8(p, v ? Tag.TRUE : Tag.FALSE);
-      this.length = p + 1;
-    } else if (v instanceof DateTime) {
-      view.setUint8(p, Tag.DATE);
-      view.setFloat64(p + 1, v.epochMs, true);
-      view.setUint16(p + 9, v.micros, true);
-      this.length = p + 11;
-    } else if (v instanceof Date) {
+    if (v instanceof Date) {
       view.setUint8(p, Tag.DATE);
       view.setFloat64(p + 1, v.getTime(), true);
       view.setUint16(p + 9, 0, true);
       this.length = p + 11;
-    } else if (v instanceof Decimal) {
-      this.string(Tag.DECIMAL, v.text);
     } else if (typeof v === 'bigint') {
       if (v >= INT64_MIN && v <= INT64_MAX) {
         view.setUint8(p, Tag.INT64);
@@ -173,7 +195,7 @@ export class FrameEncoder {
       this.buf.set(v, p + 5);
       this.length = p + 5 + n;
     } else {
-      const what = typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v;
+      const what = typeof v === 'object' && v !== null ? ((v as object).constructor?.name ?? 'object') : typeof v;
       throw new FerryError('FERRY_PLUGIN_ERROR', `a record holds a value of unsupported type ${what}; use null, boolean, number, bigint, string, Decimal, DateTime, Date or Uint8Array`);
     }
   }
