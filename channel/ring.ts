@@ -7,7 +7,7 @@
  * or fail(err) (the consumer's next read() throws). The consumer calls fail(err) to stop the
  * producer (its next write() throws). Either way the other side wakes up: neither can hang.
  */
-import { CONTROL_BYTES, ConsumerState, DATA_OFFSET, ERROR_BYTES, ERROR_OFFSET, F64, FRAME_HEADER_BYTES, I32, MAX_CAPACITY, MIN_CAPACITY, ProducerState, STATS_OFFSET, STATS_SLOTS } from './slots.js';
+import { BATCH_WAIT_MS, BATCH_WAKE_FRACTION, CONTROL_BYTES, ConsumerState, ConsumerWaiting, DATA_OFFSET, ERROR_BYTES, ERROR_OFFSET, F64, FRAME_HEADER_BYTES, I32, MAX_CAPACITY, MIN_CAPACITY, ProducerState, STATS_OFFSET, STATS_SLOTS } from './slots.js';
 import { FerryError } from '../lib/errors.js';
 
 export function createRingBuffer(capacity: number): SharedArrayBuffer {
@@ -75,8 +75,8 @@ abstract class RingEnd {
    * WAITING flag before reading `seen` and re-checking its condition: with SeqCst atomics the
    * other side then either sees the flag (and notifies) or made its change before `seen` was read.
    */
-  protected async waitSignal(signalSlot: number, seen: number): Promise<void> {
-    const w = Atomics.waitAsync(this.i32, signalSlot, seen);
+  protected async waitSignal(signalSlot: number, seen: number, timeoutMs?: number): Promise<void> {
+    const w = Atomics.waitAsync(this.i32, signalSlot, seen, timeoutMs);
     if (!w.async) return;
     // A pending waitAsync does not keep a thread alive: hold a timer so the event loop waits too.
     const keepAlive = setTimeout(noop, 0x7fffffff);
@@ -89,6 +89,8 @@ abstract class RingEnd {
 }
 
 export class RingProducer extends RingEnd {
+  private readonly batchWake = Math.max(1, Math.floor(this.capacity / BATCH_WAKE_FRACTION));
+
   /** Largest frame this ring takes: a batch bigger than that must be split by the sender. */
   get maxFrameBytes(): number {
     return this.capacity;
@@ -110,7 +112,12 @@ export class RingProducer extends RingEnd {
     if (first < n) copyBytes(frame, first, n, this.data, 0);
     // Release: the frame bytes above happen-before this store; the consumer's load of WRITE_POS sees them.
     Atomics.store(i32, I32.WRITE_POS, this.advance(write, n));
-    this.signal();
+    Atomics.add(i32, I32.PRODUCER_SIGNAL, 1);
+    // Read the consumer's flag after the bump (SeqCst): if it raised the flag later, its re-check sees this frame.
+    const waiting = Atomics.load(i32, I32.CONSUMER_WAITING);
+    if (waiting === ConsumerWaiting.ANY || (waiting === ConsumerWaiting.BATCH && this.used(write, read) + n >= this.batchWake)) {
+      Atomics.notify(i32, I32.PRODUCER_SIGNAL);
+    }
     return true;
   }
 
@@ -134,7 +141,7 @@ export class RingProducer extends RingEnd {
 
   /** No more frames: the consumer drains the ring, then read() returns null. */
   end(): void {
-    if (Atomics.compareExchange(this.i32, I32.PRODUCER_STATE, ProducerState.OPEN, ProducerState.ENDED) === ProducerState.OPEN) this.signal(true);
+    if (Atomics.compareExchange(this.i32, I32.PRODUCER_STATE, ProducerState.OPEN, ProducerState.ENDED) === ProducerState.OPEN) this.wake();
   }
 
   /** The reader failed: the consumer's next read() throws with this message. */
@@ -142,12 +149,13 @@ export class RingProducer extends RingEnd {
     if (Atomics.load(this.i32, I32.PRODUCER_STATE) !== ProducerState.OPEN) return;
     this.setError(message);
     Atomics.store(this.i32, I32.PRODUCER_STATE, ProducerState.FAILED);
-    this.signal(true);
+    this.wake();
   }
 
-  private signal(always = false): void {
+  /** After a state change: always wake the consumer, however it waits. */
+  private wake(): void {
     Atomics.add(this.i32, I32.PRODUCER_SIGNAL, 1);
-    if (always || Atomics.load(this.i32, I32.CONSUMER_WAITING) === 1) Atomics.notify(this.i32, I32.PRODUCER_SIGNAL);
+    Atomics.notify(this.i32, I32.PRODUCER_SIGNAL);
   }
 }
 
@@ -227,14 +235,24 @@ export class RingConsumer extends RingEnd {
     if (got) return got;
     const started = performance.now();
     const i32 = this.i32;
+    // First wait for a good share of the ring (or BATCH_WAIT_MS), then for any frame at all.
+    let mode: number = ConsumerWaiting.BATCH;
     for (;;) {
-      Atomics.store(i32, I32.CONSUMER_WAITING, 1);
+      Atomics.store(i32, I32.CONSUMER_WAITING, mode);
       const seen = Atomics.load(i32, I32.PRODUCER_SIGNAL);
+      // Re-check after raising the flag: a frame written meanwhile would be missed otherwise.
       got = this.tryPeek();
       if (got !== null) break;
-      await this.waitSignal(I32.PRODUCER_SIGNAL, seen);
+      if (mode === ConsumerWaiting.BATCH) {
+        await this.waitSignal(I32.PRODUCER_SIGNAL, seen, BATCH_WAIT_MS);
+        got = this.tryPeek();
+        if (got !== null) break;
+        mode = ConsumerWaiting.ANY;
+      } else {
+        await this.waitSignal(I32.PRODUCER_SIGNAL, seen);
+      }
     }
-    Atomics.store(i32, I32.CONSUMER_WAITING, 0);
+    Atomics.store(i32, I32.CONSUMER_WAITING, ConsumerWaiting.NO);
     this.stats[F64.WRITER_WAIT_MS] = (this.stats[F64.WRITER_WAIT_MS] as number) + (performance.now() - started);
     return got === 'ended' ? null : got;
   }
