@@ -126,8 +126,10 @@ export class RingProducer extends RingEnd {
     if (this.tryWrite(frame)) return 0;
     const started = performance.now();
     const i32 = this.i32;
+    // Ask to be woken once an eighth of the ring is free, not for every frame the consumer frees.
+    const want = Math.max(frame.byteLength, this.batchWake);
     for (;;) {
-      Atomics.store(i32, I32.PRODUCER_WAITING, 1);
+      Atomics.store(i32, I32.PRODUCER_WAITING, want);
       const seen = Atomics.load(i32, I32.CONSUMER_SIGNAL);
       // Re-check after raising the flag: a read that happened meanwhile would be missed otherwise.
       if (this.tryWrite(frame)) break;
@@ -224,7 +226,11 @@ export class RingConsumer extends RingEnd {
     Atomics.store(this.i32, I32.READ_POS, this.advance(read, n));
     this.pendingBytes = 0;
     Atomics.add(this.i32, I32.CONSUMER_SIGNAL, 1);
-    if (Atomics.load(this.i32, I32.PRODUCER_WAITING) === 1) Atomics.notify(this.i32, I32.CONSUMER_SIGNAL);
+    // Read the producer's wish after the bump (SeqCst): if it raised it later, its re-check sees the space.
+    const want = Atomics.load(this.i32, I32.PRODUCER_WAITING);
+    if (want > 0 && this.capacity - this.used(Atomics.load(this.i32, I32.WRITE_POS), this.advance(read, n)) >= want) {
+      Atomics.notify(this.i32, I32.CONSUMER_SIGNAL);
+    }
     return n;
   }
 

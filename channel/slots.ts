@@ -24,7 +24,7 @@ export const I32 = {
   CONSUMER_SIGNAL: 5,
   /** A ConsumerWaiting value: whether (and for how much data) the producer should call notify. */
   CONSUMER_WAITING: 6,
-  /** 1 while the producer is (about to be) waiting for space. */
+  /** Free bytes the waiting producer wants before it is woken; 0 while it is not waiting. */
   PRODUCER_WAITING: 7,
   /** Bytes of error text in the error area. */
   ERROR_LENGTH: 8,
