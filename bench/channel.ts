@@ -145,6 +145,7 @@ export async function main(options: { json?: boolean; rows?: number; reps?: numb
     if (!options.json) console.log(line);
   };
   const reps = options.reps ?? 3;
+  const ratios: Record<string, Record<string, number>> = {};
   log(`channel bench: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ring ${RING_BYTES >> 20} MiB, batches of ${BATCH}, median of ${reps} interleaved runs`);
   for (const { shape, rows } of shapes) {
     const bpr = bytesPerRow(shape);
@@ -160,11 +161,17 @@ export async function main(options: { json?: boolean; rows?: number; reps?: numb
       log(`  ${name.padEnd(22)} ${Math.round(r.rowsPerSecond).toLocaleString('en-US').padStart(12)} rows/s ${r.mbPerSecond.toFixed(1).padStart(8)} MB/s`);
     }
     const get = (c: string): number => results.find((r) => r.shape === shape && r.case === c)!.rowsPerSecond;
-    log(`  ratios: ring two threads / postMessage = ${(get('ring, two threads') / get('postMessage batches')).toFixed(2)}x, ` +
-      `ring one thread / postMessage = ${(get('ring, one thread') / get('postMessage batches')).toFixed(2)}x, ` +
-      `ring two threads / raw ring = ${(get('ring, two threads') / get('raw byte ring (limit)')).toFixed(2)}x`);
+    const r = {
+      twoThreadsOverPostMessage: get('ring, two threads') / get('postMessage batches'),
+      oneThreadOverPostMessage: get('ring, one thread') / get('postMessage batches'),
+      twoThreadsOverRawRing: get('ring, two threads') / get('raw byte ring (limit)'),
+    };
+    ratios[shape] = r;
+    log(`  ratios: ring two threads / postMessage = ${r.twoThreadsOverPostMessage.toFixed(2)}x, ` +
+      `ring one thread / postMessage = ${r.oneThreadOverPostMessage.toFixed(2)}x, ` +
+      `ring two threads / raw ring = ${r.twoThreadsOverRawRing.toFixed(2)}x`);
   }
-  if (options.json) console.log(JSON.stringify({ bench: 'channel', node: process.version, cores: availableParallelism(), results }));
+  if (options.json) console.log(JSON.stringify({ bench: 'channel', node: process.version, cores: availableParallelism(), reps, results, ratios }));
   return results;
 }
 
