@@ -73,7 +73,26 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
   }
 }
 
-const cli = yargs(hideBin(process.argv))
+/**
+ * DataX passes variables as `-p "-Dname=value -Dother=x"`: a value that starts with a dash,
+ * which a parser takes for more options. Glue such a value to its -p first.
+ */
+function datax(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if ((a === '-p' || a === '--p') && next !== undefined && /^-D/.test(next)) {
+      out.push(`-p=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+const cli = yargs(datax(hideBin(process.argv)))
   .scriptName('ferry')
   .usage('$0 <command> [options]')
   .option('verbose', { type: 'boolean', describe: 'print stack traces with errors' })

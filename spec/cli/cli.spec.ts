@@ -56,6 +56,16 @@ test('ferry validate prints the resolved job with the password masked', async ()
   }
 });
 
+test('variables: -p name=value, DataX\'s -p "-Dname=value -Dx=y", --bizdate and $[...]', async () => {
+  const job = fixture('..', '..', 'examples', 'variables.json');
+  const plain = await runCli(['run', job, '-p', 'rows=1', '-p', 'label=a b', '--bizdate', '20240131', '--quiet']);
+  assert.is(plain.code, 0, plain.stderr);
+  assert.is(plain.stdout, 'a b,20240131,2024-02-01,20240101\n');
+  const datax = await runCli(['run', job, '-p', '-Drows=2 -Dlabel=datax', '--bizdate', '20240229', '--quiet']);
+  assert.is(datax.code, 0, datax.stderr);
+  assert.is(datax.stdout, 'datax,20240229,2024-03-01,20240201\n'.repeat(2));
+});
+
 test('ferry plugins lists the built-in readers and writers', async () => {
   const r = await runCli(['plugins']);
   assert.is(r.code, 0, r.stderr);
