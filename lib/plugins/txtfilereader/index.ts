@@ -106,7 +106,7 @@ const parameterSchema: Schema = {
     path: {
       type: 'oneOf',
       expected: 'a path or a list of paths',
-      description: 'File, directory or pattern (* and ?), or a list of them; relative to the job file',
+      description: 'File, directory or pattern (* and ?), or a list of them; relative to the working directory',
       options: [
         { type: 'string', nonEmpty: true },
         { type: 'array', items: { type: 'string', nonEmpty: true }, minItems: 1 },

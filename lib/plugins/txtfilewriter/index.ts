@@ -69,7 +69,7 @@ const parameterSchema: Schema = {
   type: 'object',
   required: ['path', 'fileName'],
   properties: {
-    path: { type: 'string', nonEmpty: true, description: 'Output directory (created if missing), relative to the job file' },
+    path: { type: 'string', nonEmpty: true, description: 'Output directory (created if missing), relative to the working directory' },
     fileName: { type: 'string', nonEmpty: true, description: 'File name, and the prefix writeMode looks for', check: (v: string) => (/[/\\]/.test(v) ? 'must be a file name, without "/"' : undefined) },
     writeMode: { type: 'string', enum: ['truncate', 'append', 'nonConflict'], description: 'truncate (default): remove files starting with fileName first; append; nonConflict: fail if one exists' },
     fieldDelimiter: fieldDelimiterSchema,
