@@ -4,7 +4,7 @@
  *   frame   = u32 payloadBytes | payload                         (the ring's length prefix)
  *   payload = u32 recordCount | u32 textBytes | records | text
  *   record  = u16 valueCount | value*
- *   value   = u8 tag | data   (int32: 4 bytes; double, int64: 8; date: f64 ms + u16 µs; short string, decimal,
+ *   value   = u8 tag | data   (int32: 4 bytes; double, int64: 8; date: f64 ms + u16 µs|kind<<10; short string, decimal,
  *                              big integer: u32 length in UTF-16 units, the characters in `text`;
  *                              long string, bytes: u32 byte length, the bytes in place)
  *
@@ -17,7 +17,7 @@
  * Numbers keep their JS identity: an int32 travels in 4 bytes, any other number (NaN, -0 and
  * Infinity included) as a float64; a bigint as int64, or as text past 64 bits. Little-endian.
  */
-import { DateTime, Decimal, type Row, type Value } from './value.js';
+import { DateTime, Decimal, type DateKind, type Row, type Value } from './value.js';
 import { FerryError } from '../lib/errors.js';
 
 export const Tag = {
@@ -46,6 +46,9 @@ export const SHORT_STRING_MAX = 256;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const MAX_COLUMNS = 0xffff;
+const DATE_KINDS: readonly DateKind[] = ['timestamptz', 'timestamp', 'date', 'time'];
+const DATE_KIND_CODE: Record<DateKind, number> = { timestamptz: 0, timestamp: 1, date: 2, time: 3 };
+
 /** payloadBytes, recordCount, textBytes */
 export const FRAME_PREAMBLE = 12;
 
@@ -131,7 +134,8 @@ export class FrameEncoder {
       } else if (v instanceof DateTime) {
         view.setUint8(p, Tag.DATE);
         view.setFloat64(p + 1, v.epochMs, true);
-        view.setUint16(p + 9, v.micros, true);
+        // µs (0..999) in the low 10 bits, the kind above them.
+        view.setUint16(p + 9, v.micros | (DATE_KIND_CODE[v.kind] << 10), true);
         p += 11;
       } else if (v instanceof Decimal) {
         view.setUint8(p, Tag.DECIMAL);
@@ -256,7 +260,12 @@ export function decodeFrame(buf: Buffer, view: DataView, start: number, end: num
         case Tag.INT32: row[i] = view.getInt32(p, true); p += 4; break;
         case Tag.DOUBLE: row[i] = view.getFloat64(p, true); p += 8; break;
         case Tag.INT64: row[i] = view.getBigInt64(p, true); p += 8; break;
-        case Tag.DATE: row[i] = new DateTime(view.getFloat64(p, true), view.getUint16(p + 8, true)); p += 10; break;
+        case Tag.DATE: {
+          const bits = view.getUint16(p + 8, true);
+          row[i] = new DateTime(view.getFloat64(p, true), bits & 0x3ff, DATE_KINDS[bits >> 10]!);
+          p += 10;
+          break;
+        }
         case Tag.STRING: {
           const len = view.getUint32(p, true);
           p += 4;

@@ -16,19 +16,30 @@ export class Decimal {
 }
 
 /**
- * A date value in flight: an instant with microsecond precision. Readers may send a JS Date;
+ * What a DateTime means:
+ * - timestamptz: an instant (epochMs is real UTC time); printed in local time, or with a zone.
+ * - timestamp: a wall-clock reading without a zone (SQL TIMESTAMP, MySQL DATETIME), stored as
+ *   if it were UTC so no time zone or DST rule can shift it; printed from its UTC fields.
+ * - date: a calendar day, stored as 00:00 "UTC" of that day.
+ * - time: a time of day, stored as that time on 1970-01-01 "UTC".
+ */
+export type DateKind = 'timestamptz' | 'timestamp' | 'date' | 'time';
+
+/**
+ * A date value in flight, with microsecond precision. Readers may send a JS Date (an instant);
  * writers always receive a DateTime. Two reasons not to carry Date: it holds milliseconds only,
  * where PostgreSQL and MySQL keep microseconds, and building one costs ~70 ns against ~8 ns
  * for this class (bench/RESULTS.md), which was half of the channel's decode time.
  */
 export class DateTime {
-  /** epochMs: milliseconds since 1970-01-01T00:00:00Z; micros: 0..999 more. */
-  constructor(readonly epochMs: number, readonly micros: number = 0) {}
+  /** epochMs: milliseconds since 1970-01-01T00:00:00Z (see DateKind); micros: 0..999 more. */
+  constructor(readonly epochMs: number, readonly micros: number = 0, readonly kind: DateKind = 'timestamptz') {}
 
   static fromDate(d: Date): DateTime {
     return new DateTime(d.getTime(), 0);
   }
 
+  /** The instant, as a JS Date (for a wall-clock kind: the reading taken as UTC). */
   toDate(): Date {
     return new Date(this.epochMs);
   }
@@ -37,10 +48,16 @@ export class DateTime {
     return this.epochMs;
   }
 
-  /** ISO 8601 in UTC, with microseconds when there are any. */
+  /** ISO 8601 from the UTC fields, with microseconds when there are any; Z only for instants. */
   toISOString(): string {
     const iso = new Date(this.epochMs).toISOString();
-    return this.micros === 0 ? iso : `${iso.slice(0, -1)}${String(this.micros).padStart(3, '0')}Z`;
+    const base = this.micros === 0 ? iso.slice(0, -1) : `${iso.slice(0, -1)}${String(this.micros).padStart(3, '0')}`;
+    switch (this.kind) {
+      case 'timestamptz': return `${base}Z`;
+      case 'timestamp': return base;
+      case 'date': return base.slice(0, 10);
+      case 'time': return base.slice(11);
+    }
   }
 
   toJSON(): string {

@@ -102,7 +102,7 @@ test('every value type survives the codec, bigint past 64 bits and -0 included',
     [null, true, false, 0, -0, 1, -1, 2147483647, -2147483648, 2147483648, 1.5, NaN, Infinity, -Infinity],
     [2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n + 5n, -(10n ** 30n), Number.MAX_SAFE_INTEGER],
     ['', 'ascii', 'ünïcödé 漢字 😀', 'tab\tnl\nquote"back\\slash\0nul', new Decimal('12345678901234567890.123456789')],
-    [new Date(0), new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999)), new Uint8Array([0, 1, 255]), new Uint8Array(0), new DateTime(Date.UTC(1969, 11, 31, 23, 59, 59, 123), 456)],
+    [new Date(0), new Date(Date.UTC(2024, 1, 29, 23, 59, 59, 999)), new Uint8Array([0, 1, 255]), new Uint8Array(0), new DateTime(Date.UTC(1969, 11, 31, 23, 59, 59, 123), 456), new DateTime(Date.UTC(2024, 1, 29, 1, 2, 3, 4), 999, 'timestamp'), new DateTime(Date.UTC(2024, 1, 29), 0, 'date'), new DateTime(Date.UTC(1970, 0, 1, 23, 59, 59, 999), 999, 'time')],
   ];
   for (const r of rows) await sender.send(r);
   await sender.end();
@@ -118,6 +118,11 @@ test('every value type survives the codec, bigint past 64 bits and -0 included',
   assert.ok(got[3]![1] instanceof DateTime, 'a Date arrives as a DateTime');
   assert.equal((got[3]![1] as DateTime).toISOString(), '2024-02-29T23:59:59.999Z');
   assert.equal((got[3]![4] as DateTime).toISOString(), '1969-12-31T23:59:59.123456Z', 'microseconds kept, before 1970 too');
+  assert.equal(got[3]!.slice(5).map((d) => [(d as DateTime).kind, (d as DateTime).toISOString()]), [
+    ['timestamp', '2024-02-29T01:02:03.004999'],
+    ['date', '2024-02-29'],
+    ['time', '23:59:59.999999'],
+  ]);
   assert.equal(Array.from(got[3]![2] as Uint8Array), [0, 1, 255]);
   assert.equal((got[3]![3] as Uint8Array).byteLength, 0);
   assert.equal(receiver['consumer'].stats[F64.RECORDS_RECEIVED], 4);
