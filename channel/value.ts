@@ -99,7 +99,7 @@ export function valueToString(value: Value): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Decimal) return value.text;
-  if (value instanceof DateTime || value instanceof Date) return formatLocalDateTime(asDate(value));
+  if (value instanceof DateTime || value instanceof Date) return formatDateTimeDefault(value);
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
 }
 
@@ -107,9 +107,49 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+/**
+ * The fields a date is printed from: local ones for an instant, UTC ones for the wall-clock
+ * kinds (timestamp, date, time), which are stored as if they were UTC. Duck-types the Date
+ * getters the formatters use.
+ */
+export function dateFields(v: Date | DateTime): Date {
+  if (v instanceof Date) return v;
+  const d = v.toDate();
+  return v.kind === 'timestamptz' ? d : (new UtcFields(d) as unknown as Date);
+}
+
+class UtcFields {
+  constructor(private readonly d: Date) {}
+  getFullYear(): number { return this.d.getUTCFullYear(); }
+  getMonth(): number { return this.d.getUTCMonth(); }
+  getDate(): number { return this.d.getUTCDate(); }
+  getDay(): number { return this.d.getUTCDay(); }
+  getHours(): number { return this.d.getUTCHours(); }
+  getMinutes(): number { return this.d.getUTCMinutes(); }
+  getSeconds(): number { return this.d.getUTCSeconds(); }
+  getMilliseconds(): number { return this.d.getUTCMilliseconds(); }
+  getTime(): number { return this.d.getTime(); }
+  getTimezoneOffset(): number { return 0; }
+}
+
 /** yyyy-MM-dd HH:mm:ss in local time, with .SSS only when the milliseconds are not zero. */
 export function formatLocalDateTime(d: Date): string {
   const base = `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   const ms = d.getMilliseconds();
   return ms === 0 ? base : `${base}.${pad(ms, 3)}`;
+}
+
+/**
+ * A date as DataX prints one without a format (yyyy-MM-dd HH:mm:ss), with .SSS when there are
+ * milliseconds and .SSSuuu when there are microseconds; a date kind prints yyyy-MM-dd, a time
+ * kind HH:mm:ss[.fraction].
+ */
+export function formatDateTimeDefault(v: Date | DateTime): string {
+  const d = dateFields(v);
+  const micros = v instanceof DateTime ? v.micros : 0;
+  let text = formatLocalDateTime(d);
+  if (micros !== 0) text = `${text.slice(0, 19)}.${pad(d.getMilliseconds(), 3)}${pad(micros, 3)}`;
+  if (v instanceof DateTime && v.kind === 'date') return text.slice(0, 10);
+  if (v instanceof DateTime && v.kind === 'time') return text.slice(11);
+  return text;
 }

@@ -14,7 +14,7 @@
  * - `Y` (week year) is read as `y`: it is nearly always a typo for it in job files.
  * - Names (MMM, EEE, a) are English.
  */
-import { DateTime, formatLocalDateTime } from '../../channel/value.js';
+import { DateTime, dateFields, formatDateTimeDefault } from '../../channel/value.js';
 
 export interface DateFormat {
   /** The pattern as given. */
@@ -369,13 +369,8 @@ export function compileDateFormat(pattern: string): DateFormat {
   const hasZone = tokens.some((t) => t.kind === 'field' && (t.letter === 'Z' || t.letter === 'X' || t.letter === 'z'));
 
   const format = (v: Date | DateTime): string => {
-    let d: Date;
-    let micros = 0;
-    if (v instanceof Date) d = v;
-    else {
-      d = v.toDate();
-      micros = v.micros;
-    }
+    const d = dateFields(v);
+    const micros = v instanceof Date ? 0 : v.micros;
     let s = '';
     for (let i = 0; i < formatters.length; i++) s += formatters[i]!(d, micros);
     return s;
@@ -480,15 +475,5 @@ function looseParts(text: string): [Date, number] | undefined {
   return undefined;
 }
 
-/**
- * yyyy-MM-dd HH:mm:ss in local time, `.SSS` appended only when the milliseconds are not zero
- * (channel/value.ts's formatLocalDateTime), and `.SSSuuu` for a DateTime with microseconds.
- */
-export function formatDateDefault(d: Date | DateTime): string {
-  if (d instanceof Date) return formatLocalDateTime(d);
-  const date = d.toDate();
-  if (d.micros === 0) return formatLocalDateTime(date);
-  const text = formatLocalDateTime(date);
-  const base = date.getMilliseconds() === 0 ? text : text.slice(0, -4);
-  return `${base}.${pad(date.getMilliseconds(), 3)}${pad(d.micros, 3)}`;
-}
+/** DataX's default date text (channel/value.ts formatDateTimeDefault): yyyy-MM-dd HH:mm:ss[.SSS[uuu]], by the value's kind. */
+export const formatDateDefault: (d: Date | DateTime) => string = formatDateTimeDefault;
