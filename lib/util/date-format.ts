@@ -396,8 +396,11 @@ export function compileDateFormat(pattern: string): DateFormat {
   };
   const parseDateTime = (text: string): DateTime | undefined => {
     const p = parseParts(text);
-    const d = p && toDate(p);
-    return d && new DateTime(d.getTime(), p!.micros);
+    if (!p) return undefined;
+    // Text without a zone is a wall-clock reading: kept as such, no time zone can shift it.
+    const naive = p.offset === undefined;
+    const d = toDate(naive ? { ...p, offset: 0 } : p);
+    return d && new DateTime(d.getTime(), p.micros, naive ? 'timestamp' : 'timestamptz');
   };
 
   return { pattern, hasZone, format, parse, parseDateTime };
@@ -444,33 +447,39 @@ export function parseDateLoose(text: string): Date | undefined {
   return looseParts(text)?.[0];
 }
 
-/** As parseDateLoose(), keeping microseconds from a fraction of more than 3 digits. */
+/**
+ * As parseDateLoose(), keeping microseconds from a fraction of more than 3 digits. Text
+ * without a zone is a wall-clock reading (kind 'timestamp'; a bare time: 'time'), kept as such.
+ */
 export function parseDateTimeLoose(text: string): DateTime | undefined {
-  const r = looseParts(text);
-  return r && new DateTime(r[0].getTime(), r[1]);
+  const r = looseParts(text, true);
+  return r && new DateTime(r[0].getTime(), r[1], r[2]);
 }
 
-function looseParts(text: string): [Date, number] | undefined {
+/** [date, extra µs, kind]; with `wallClock`, text without a zone is read as UTC fields. */
+function looseParts(text: string, wallClock = false): [Date, number, 'timestamp' | 'timestamptz' | 'time'] | undefined {
   const t = text.trim();
+  const noZone = wallClock ? 0 : undefined;
+  const kind = wallClock ? 'timestamp' : 'timestamptz';
   let m = LOOSE_DATE.exec(t);
   let d: Date | undefined;
   if (m) {
     const offset = zoneOffset(m[9]);
     if (Number.isNaN(offset)) return undefined;
     const us = fractionMicros(m[8]);
-    d = makeDate(Number(m[1]), Number(m[3]), Number(m[4]), m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, Math.floor(us / 1000), offset);
-    return d && [d, us % 1000];
+    d = makeDate(Number(m[1]), Number(m[3]), Number(m[4]), m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, m[7] ? Number(m[7]) : 0, Math.floor(us / 1000), offset ?? noZone);
+    return d && [d, us % 1000, offset === undefined ? kind : 'timestamptz'];
   }
   m = LOOSE_COMPACT.exec(t);
   if (m) {
-    d = makeDate(Number(m[1]), Number(m[2]), Number(m[3]), m[4] ? Number(m[4]) : 0, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, 0, undefined);
-    return d && [d, 0];
+    d = makeDate(Number(m[1]), Number(m[2]), Number(m[3]), m[4] ? Number(m[4]) : 0, m[5] ? Number(m[5]) : 0, m[6] ? Number(m[6]) : 0, 0, noZone);
+    return d && [d, 0, kind];
   }
   m = LOOSE_TIME.exec(t);
   if (m) {
     const us = fractionMicros(m[4]);
-    d = makeDate(1970, 1, 1, Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, Math.floor(us / 1000), undefined);
-    return d && [d, us % 1000];
+    d = makeDate(1970, 1, 1, Number(m[1]), Number(m[2]), m[3] ? Number(m[3]) : 0, Math.floor(us / 1000), noZone);
+    return d && [d, us % 1000, wallClock ? 'time' : 'timestamptz'];
   }
   return undefined;
 }

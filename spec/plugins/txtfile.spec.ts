@@ -105,8 +105,8 @@ async function rejects(fn: () => Promise<unknown>): Promise<Error> {
 }
 
 const local = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): Date => new Date(y, mo - 1, d, h, mi, s, ms);
-/** The reader's date values: DateTime, local time. */
-const dt = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0, micros = 0): DateTime => new DateTime(local(y, mo, d, h, mi, s, ms).getTime(), micros);
+/** The reader's date values: wall-clock DateTimes (text without a zone), fields kept as if UTC. */
+const dt = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0, micros = 0): DateTime => new DateTime(Date.UTC(y, mo - 1, d, h, mi, s, ms), micros, 'timestamp');
 const HEADER = ['id', 'name', 'note', 'amount', 'created', 'flag'];
 const csvDir = fixture('csv');
 const roundtripBytes = readFileSync(fixture('csv', 'roundtrip.csv'));

@@ -165,14 +165,18 @@ test('microseconds: DateTime formats them in S fields, parseDateTime and parseDa
   const f = compileDateFormat('yyyy-MM-dd HH:mm:ss.SSSSSS');
   assert.is(f.format(new DateTime(t, 456)), '2024-03-07 09:05:03.123456');
   assert.is(compileDateFormat('ss.SSSSS|ss.SSSSSSSSS|ss.SSS').format(new DateTime(t, 456)), '03.12345|03.123456000|03.123');
-  assert.equal(f.parseDateTime('2024-03-07 09:05:03.123456'), new DateTime(t, 456));
-  assert.equal(compileDateFormat('HH:mm:ss.SSSSSSSSS').parseDateTime('09:05:03.123456789'), new DateTime(local(1970, 1, 1, 9, 5, 3, 123).getTime(), 456));
-  assert.equal(compileDateFormat('yyyy-MM-dd').parseDateTime('2024-03-07'), new DateTime(local(2024, 3, 7).getTime(), 0));
+  // Text without a zone is a wall-clock reading: its fields are kept as if UTC (kind 'timestamp').
+  const wall = (y: number, mo: number, d: number, h = 0, mi = 0, sec = 0, ms = 0, us = 0): DateTime => new DateTime(Date.UTC(y, mo - 1, d, h, mi, sec, ms), us, 'timestamp');
+  assert.equal(f.parseDateTime('2024-03-07 09:05:03.123456'), wall(2024, 3, 7, 9, 5, 3, 123, 456));
+  assert.equal(compileDateFormat('HH:mm:ss.SSSSSSSSS').parseDateTime('09:05:03.123456789'), wall(1970, 1, 1, 9, 5, 3, 123, 456));
+  assert.equal(compileDateFormat('yyyy-MM-dd').parseDateTime('2024-03-07'), wall(2024, 3, 7));
+  assert.equal(compileDateFormat("yyyy-MM-dd'T'HH:mm:ssXXX").parseDateTime('2024-03-07T09:05:03+08:00'), new DateTime(Date.UTC(2024, 2, 7, 1, 5, 3), 0, 'timestamptz'));
   assert.is(f.parseDateTime('2024-02-30 09:05:03.123456'), undefined);
-  assert.equal(parseDateTimeLoose('2024-03-07 09:05:03.123456'), new DateTime(t, 456));
-  assert.equal(parseDateTimeLoose('2024-03-07 09:05:03.1234'), new DateTime(t, 400));
+  assert.equal(parseDateTimeLoose('2024-03-07 09:05:03.123456'), wall(2024, 3, 7, 9, 5, 3, 123, 456));
+  assert.equal(parseDateTimeLoose('2024-03-07 09:05:03.1234'), wall(2024, 3, 7, 9, 5, 3, 123, 400));
   assert.equal(parseDateTimeLoose('2024-03-07T09:05:03.000001Z'), new DateTime(Date.UTC(2024, 2, 7, 9, 5, 3), 1));
-  assert.equal(parseDateTimeLoose('2024-03-07'), new DateTime(local(2024, 3, 7).getTime(), 0));
+  assert.equal(parseDateTimeLoose('2024-03-07'), wall(2024, 3, 7));
+  assert.equal(parseDateTimeLoose('23:59:58.5'), new DateTime(Date.UTC(1970, 0, 1, 23, 59, 58, 500), 0, 'time'));
   assert.is(parseDateTimeLoose('2024-02-30'), undefined);
 });
 

@@ -4,7 +4,7 @@
  * columns that change.
  */
 import { DateTime, Decimal, columnType, type ColumnType, type Value } from '../../../channel/value.js';
-import { compileDateFormat, parseDateLoose, type DateFormat } from '../../util/date-format.js';
+import { compileDateFormat, parseDateTimeLoose, type DateFormat } from '../../util/date-format.js';
 
 export interface StreamColumn {
   type: string;
@@ -55,8 +55,8 @@ function parseScalar(type: ColumnType, raw: unknown, fmt: DateFormat | undefined
       if (/^(true|false)$/i.test(text)) return text.toLowerCase() === 'true';
       return bad('true or false');
     case 'date': {
-      const d = fmt ? fmt.parse(text) : parseDateLoose(text);
-      return d ? DateTime.fromDate(d) : bad(`a date${fmt ? ` in the format ${fmt.pattern}` : ''}`);
+      const d = fmt ? fmt.parseDateTime(text) : parseDateTimeLoose(text);
+      return d ?? bad(`a date${fmt ? ` in the format ${fmt.pattern}` : ''}`);
     }
     case 'bytes':
       return new Uint8Array(Buffer.from(text, 'utf8'));
@@ -117,8 +117,8 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       case 'bool':
         throw new Error('unreachable: handled above');
       case 'date': {
-        const a = (lo as DateTime).epochMs, b = (hi as DateTime).epochMs;
-        return { constant: false, next: () => new DateTime(a + Math.floor(Math.random() * (b - a))) };
+        const a = (lo as DateTime).epochMs, b = (hi as DateTime).epochMs, kind = (lo as DateTime).kind;
+        return { constant: false, next: () => new DateTime(a + Math.floor(Math.random() * (b - a)), 0, kind) };
       }
     }
   }
@@ -130,17 +130,20 @@ export function compileColumn(col: StreamColumn): ColumnSource {
       return { constant: false, next: (n) => start + n * step };
     }
     if (type === 'date') {
-      const start = (parseScalar('date', parts[0], fmt, 'incr') as DateTime).epochMs;
+      const first = parseScalar('date', parts[0], fmt, 'incr') as DateTime;
+      const start = first.epochMs;
+      const kind = first.kind;
       const step = parts[1] === undefined ? 1 : Number(parts[1]);
       const unit = (parts[2] ?? 'd').trim();
       if (!Number.isInteger(step)) throw new ColumnProblem('incr', `step ${JSON.stringify(parts[1])} is not an integer`);
       if (unit === 'M' || unit === 'y') {
         const months = unit === 'y' ? 12 * step : step;
-        return { constant: false, next: (n) => { const d = new Date(start); d.setMonth(d.getMonth() + n * months); return DateTime.fromDate(d); } };
+        // Wall-clock dates keep their fields in UTC (see DateKind): step the month there.
+        return { constant: false, next: (n) => { const d = new Date(start); d.setUTCMonth(d.getUTCMonth() + n * months); return new DateTime(d.getTime(), 0, kind); } };
       }
       const ms = UNIT_MS[unit.toLowerCase()];
       if (ms === undefined) throw new ColumnProblem('incr', `unit ${JSON.stringify(unit)} is not one of s, m, h, d, M, y`);
-      return { constant: false, next: (n) => new DateTime(start + n * step * ms) };
+      return { constant: false, next: (n) => new DateTime(start + n * step * ms, 0, kind) };
     }
     throw new ColumnProblem('incr', `incr works on long, double and date columns, not ${type}`);
   }
