@@ -1,38 +1,42 @@
 /**
- * A token bucket per channel for records/s and bytes/s (DataX's speed.record / speed.byte,
- * divided over channels). take() spends tokens at once and returns how long the caller must
- * pause to pay back any debt, so a batch is never split and the long-run rate is exact.
+ * Rate limiting per channel for records/s and bytes/s (DataX's speed.record / speed.byte,
+ * divided over channels), as a virtual schedule: each batch moves the time the next one may
+ * go by its size / rate, and take() says how long to pause until then. A batch is never split.
+ *
+ * Time lost to a late timer or a busy thread is made up (the schedule runs ahead of the
+ * clock) for up to CATCH_UP_MS, so the long-run rate stays exact on a loaded machine; older
+ * debt is forgiven, so an idle source cannot save up a burst. The schedule starts at the first
+ * batch, so starting the threads does not count either.
  */
 export interface RateCaps {
   recordsPerSecond?: number | undefined;
   bytesPerSecond?: number | undefined;
 }
 
-class Bucket {
-  private tokens: number;
-  private last: number;
-  constructor(readonly rate: number, private readonly burst: number, now: number) {
-    this.tokens = burst;
-    this.last = now;
-  }
-  /** Spends n tokens; returns ms until the balance is back to zero (0 if it never went negative). */
+const CATCH_UP_MS = 1000;
+
+class Schedule {
+  private next: number | undefined;
+  constructor(readonly rate: number) {}
+
+  /** Books n units; returns ms until the booked time (0 if it has passed). */
   take(n: number, now: number): number {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
-    this.tokens -= n;
-    return this.tokens >= 0 ? 0 : (-this.tokens * 1000) / this.rate;
+    let next = this.next ?? now;
+    if (next < now - CATCH_UP_MS) next = now - CATCH_UP_MS;
+    next += (n * 1000) / this.rate;
+    this.next = next;
+    // The batch goes now and the *next* one waits: the pause pays for this batch.
+    return Math.max(0, next - now);
   }
 }
 
 export class RateLimiter {
-  private readonly records: Bucket | undefined;
-  private readonly bytes: Bucket | undefined;
+  private readonly records: Schedule | undefined;
+  private readonly bytes: Schedule | undefined;
 
   constructor(caps: RateCaps, private readonly clock: () => number = () => performance.now()) {
-    const now = clock();
-    // A burst of 50 ms worth of tokens: smooth enough for progress, small enough to measure within a few %.
-    this.records = caps.recordsPerSecond ? new Bucket(caps.recordsPerSecond, caps.recordsPerSecond / 20, now) : undefined;
-    this.bytes = caps.bytesPerSecond ? new Bucket(caps.bytesPerSecond, caps.bytesPerSecond / 20, now) : undefined;
+    this.records = caps.recordsPerSecond ? new Schedule(caps.recordsPerSecond) : undefined;
+    this.bytes = caps.bytesPerSecond ? new Schedule(caps.bytesPerSecond) : undefined;
   }
 
   get limited(): boolean {

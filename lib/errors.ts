@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'FERRY_CHANNEL_CLOSED'
   | 'FERRY_RECORD_TOO_LARGE'
   | 'FERRY_ABORTED'
+  | 'FERRY_DB_CONNECT'
   | 'FERRY_INTERNAL';
 
 export const EXIT_OK = 0;

@@ -89,12 +89,13 @@ export class TaskAttempt {
 
     let setupSide: 'reader' | 'writer' = 'writer';
     try {
-      const [readerPlugin, writerPlugin] = await Promise.all([loadPlugin(task.reader.moduleUrl, task.reader.name), loadPlugin(task.writer.moduleUrl, task.writer.name)]);
       // Writer first, as DataX starts it first: a reader must never run with nowhere to write.
-      writer = await (writerPlugin as WriterPlugin).createTask(ctx(task.writer.parameter, 'writer'));
+      const writerPlugin = (await loadPlugin(task.writer.moduleUrl, task.writer.name)) as WriterPlugin;
+      writer = await writerPlugin.createTask(ctx(task.writer.parameter, 'writer'));
       await writer.prepare?.();
       setupSide = 'reader';
-      reader = await (readerPlugin as ReaderPlugin).createTask(ctx(task.reader.parameter, 'reader'));
+      const readerPlugin = (await loadPlugin(task.reader.moduleUrl, task.reader.name)) as ReaderPlugin;
+      reader = await readerPlugin.createTask(ctx(task.reader.parameter, 'reader'));
       await reader.prepare?.();
 
       const r = reader;

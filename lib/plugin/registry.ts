@@ -13,6 +13,10 @@ const BUILTIN: Record<string, string> = {
   streamwriter: '../plugins/streamwriter/index.js',
   txtfilereader: '../plugins/txtfilereader/index.js',
   txtfilewriter: '../plugins/txtfilewriter/index.js',
+  mysqlreader: '../plugins/mysqlreader/index.js',
+  mysqlwriter: '../plugins/mysqlwriter/index.js',
+  postgresqlreader: '../plugins/postgresqlreader/index.js',
+  postgresqlwriter: '../plugins/postgresqlwriter/index.js',
 };
 
 export interface LoadedPlugin {
@@ -51,7 +55,9 @@ export class PluginRegistry {
     const url = this.modules.get(name);
     if (!url) {
       const known = this.names().filter((n) => n.endsWith(kind));
-      throw configError('FERRY_PLUGIN_UNKNOWN', path, `unknown ${kind} "${name}"; known ${kind}s: ${known.join(', ')}`);
+      const near = known.find((n) => editDistance(n, name.toLowerCase()) <= 2);
+      const hint = near ? `did you mean "${near}"? ` : '';
+      throw configError('FERRY_PLUGIN_UNKNOWN', path, `unknown ${kind} "${name}"; ${hint}known ${kind}s: ${known.join(', ')}`);
     }
     const entry = cached ?? { plugin: await importPlugin(url, name), moduleUrl: url };
     this.loaded.set(name, entry);
@@ -75,4 +81,15 @@ export async function importPlugin(url: string, label = url): Promise<Plugin> {
     throw new FerryError('FERRY_PLUGIN_LOAD', `plugin ${label} must default-export a reader or writer plugin (name, kind, parameter, createJob, createTask)`);
   }
   return plugin as Plugin;
+}
+
+/** Levenshtein distance, for "did you mean" on a misspelt plugin name. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -70,7 +70,7 @@ test('ferry plugins lists the built-in readers and writers', async () => {
   const r = await runCli(['plugins']);
   assert.is(r.code, 0, r.stderr);
   const names = r.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
-  assert.equal(names, ['streamreader', 'streamwriter', 'txtfilereader', 'txtfilewriter']);
+  assert.equal(names, ['mysqlreader', 'mysqlwriter', 'postgresqlreader', 'postgresqlwriter', 'streamreader', 'streamwriter', 'txtfilereader', 'txtfilewriter']);
 });
 
 test('usage errors exit 2 with one line', async () => {

@@ -173,7 +173,7 @@ test('every problem is collected into one error; its code is the first problem\'
     { path: 'job.setting.speed.channel', message: 'expected an integer of at least 1, got 0' },
     { path: 'job.setting.errorLimit.percentage', message: 'expected a fraction from 0 to 1 (0.02 = 2%), got 5' },
     { path: 'job.content[0].reader.parameter.column', message: 'expected an array, got "id"' },
-    { path: 'job.content[0].writer.name', message: 'unknown writer "nowriter"; known writers: streamwriter, txtfilewriter' },
+    { path: 'job.content[0].writer.name', message: 'unknown writer "nowriter"; known writers: mysqlwriter, postgresqlwriter, streamwriter, txtfilewriter' },
     { path: 'job.content[1].writer.parameter.print', message: 'expected true or false, got "no"' },
   ]);
   assert.is(err.message.split('\n').length, 7);

@@ -1,0 +1,4 @@
+/** mysqlwriter (DataX, FlinkX): see lib/rdbms/writer.ts. */
+import { makeWriter } from '../../rdbms/writer.js';
+
+export default makeWriter('mysqlwriter', 'mysql');

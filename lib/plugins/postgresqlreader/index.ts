@@ -1,0 +1,4 @@
+/** postgresqlreader (DataX, FlinkX): see lib/rdbms/reader.ts. */
+import { makeReader } from '../../rdbms/reader.js';
+
+export default makeReader('postgresqlreader', 'postgresql');

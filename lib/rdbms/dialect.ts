@@ -1,0 +1,79 @@
+/**
+ * One small interface per database, the way kysely does it: lib/rdbms/<db>/ implements it, and
+ * the shared reader and writer plugins (lib/rdbms/reader.ts, writer.ts) only talk to it.
+ */
+import type { Row } from '../../channel/value.js';
+
+export type DialectName = 'mysql' | 'postgresql';
+
+/** Where to connect, parsed from a jdbcUrl or a mysql:// / postgres:// URL plus username/password. */
+export interface ConnectionConfig {
+  dialect: DialectName;
+  host: string;
+  port: number;
+  database: string;
+  user?: string | undefined;
+  password?: string | undefined;
+  /** Query parameters of the URL (useUnicode, characterEncoding, serverTimezone, currentSchema, ...). */
+  params: Record<string, string>;
+  /** `host:port/database`, for messages: never the password. */
+  label: string;
+}
+
+/** A column as the database describes it. */
+export interface ColumnInfo {
+  name: string;
+  /** The database's own type name, lower case (int8, numeric, varchar, timestamptz, tinyint(1), ...). */
+  dbType: string;
+  nullable: boolean;
+}
+
+export type WriteMode = 'insert' | 'replace' | 'update';
+
+export interface WriterOptions {
+  /** Table name as the job gives it (may be schema-qualified: "public.t"). */
+  table: string;
+  columns: string[];
+  mode: WriteMode;
+  /** For upserts: the key columns (default: the table's primary key, else its first unique key). */
+  conflictColumns?: string[] | undefined;
+  /** Rows per statement / transaction (MySQL batchSize, default 2048). */
+  batchSize: number;
+  /** Bytes per statement (MySQL batchByteSize, default 32 MB). */
+  batchBytes: number;
+}
+
+/** Writes batches into one table. Each writeBatch is one transaction. */
+export interface TableWriter {
+  writeBatch(rows: Row[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One open connection. */
+export interface DbSession {
+  /** A small query (metadata, MIN/MAX, preSql): all rows at once, values as the driver gives them. */
+  query(sql: string, params?: unknown[]): Promise<unknown[][]>;
+  /** Runs statements that return nothing (preSql, postSql, session). */
+  execute(sql: string): Promise<void>;
+  /**
+   * Streams a query's rows as ferry values (channel/value.ts), in batches, never the whole
+   * result in memory. fetchSize: rows per round trip where the driver has one.
+   */
+  stream(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncIterable<Row[]>;
+  /** The columns of a table, in order; throws a clear error when the table does not exist. */
+  columns(table: string): Promise<ColumnInfo[]>;
+  /** Primary key columns, else the first unique key's; [] when the table has neither. */
+  keyColumns(table: string): Promise<string[]>;
+  writer(options: WriterOptions): Promise<TableWriter>;
+  close(): Promise<void>;
+}
+
+export interface Dialect {
+  name: DialectName;
+  /** The plugin names' prefix: mysql, postgresql. */
+  defaultPort: number;
+  /** Quotes an identifier; a dotted name (schema.table) is quoted part by part. */
+  quoteIdent(name: string): string;
+  /** Opens a connection; a failure throws a FerryError naming host:port/db and the driver's reason, never the password. */
+  connect(config: ConnectionConfig): Promise<DbSession>;
+}

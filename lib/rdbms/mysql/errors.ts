@@ -1,0 +1,65 @@
+/** Driver errors as FerryErrors: one line, the server's reason, whether a retry may help. */
+import { FerryError } from '../../errors.js';
+
+/** Codes where the same work may succeed on another try (a dropped or refused connection, a deadlock). */
+const RETRYABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_CONNECTION_KILLED',
+]);
+
+export interface DriverError extends Error {
+  code?: string;
+  errno?: number;
+  sqlState?: string;
+  sqlMessage?: string;
+  sql?: string;
+  fatal?: boolean;
+  errors?: unknown[];
+}
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as DriverError;
+  if (e instanceof FerryError) return e.retryable;
+  if (e?.code && RETRYABLE.has(e.code)) return true;
+  // connect timeouts come as plain "connect ETIMEDOUT" with the code, or as a message only
+  if (/\btimed? ?out\b|ETIMEDOUT/i.test(e?.message ?? '')) return true;
+  // Node's happy-eyeballs: an AggregateError holding one error per address
+  if (Array.isArray(e?.errors)) return e.errors.some(isRetryable);
+  return false;
+}
+
+/** The driver's reason on one line, without any password. */
+export function driverReason(err: unknown, password?: string): string {
+  const e = err as DriverError;
+  let msg = (e?.sqlMessage ?? e?.message ?? String(err)).trim();
+  if (!msg && Array.isArray(e?.errors)) {
+    msg = [...new Set(e.errors.map((x) => (x as Error)?.message ?? String(x)))].join('; ');
+  }
+  if (!msg) msg = e?.code ?? 'unknown error';
+  if (e?.code && !msg.includes(e.code)) msg = `${msg} (${e.code})`;
+  msg = msg.replace(/\s*\n\s*/g, ' ');
+  if (password) msg = msg.split(password).join('******');
+  return msg;
+}
+
+/** Drops the statement text a mysql2 error carries (a multi-row INSERT can be 16 MB of data). */
+export function stripSql(err: unknown): unknown {
+  if (err && typeof err === 'object' && 'sql' in err) {
+    try {
+      delete (err as DriverError).sql;
+    } catch {
+      // read-only: keep it
+    }
+  }
+  return err;
+}
+
+/** A FerryError for a failed statement: `MySQL <label>: <what>: <reason>`. */
+export function queryError(label: string, what: string, err: unknown, password?: string): FerryError {
+  if (err instanceof FerryError) return err;
+  return new FerryError('FERRY_PLUGIN_ERROR', `MySQL ${label}: ${what}: ${driverReason(err, password)}`, {
+    cause: stripSql(err),
+    retryable: isRetryable(err),
+  });
+}

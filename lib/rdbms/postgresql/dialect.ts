@@ -1,0 +1,814 @@
+/**
+ * PostgreSQL for the shared rdbms reader and writer (lib/rdbms/dialect.ts), on node-postgres.
+ *
+ * - One pg.Client per session; the session speaks ISO dates, UTC and full float precision, so
+ *   the text PostgreSQL sends reads back to exactly the value stored (types.ts).
+ * - stream(): `COPY (query) TO STDOUT` in text format, parsed by copy-text.ts, or a cursor
+ *   (DECLARE / FETCH n in a transaction) when the URL says `ferryStream=cursor`. Both hold one
+ *   batch in memory. COPY is the default: ~3x the cursor's rows/s on a 6-column table
+ *   (spec/rdbms/postgresql/bench.ts: 1.02M vs 0.34M rows/s, the same run), and close to what
+ *   `psql -c "COPY t TO STDOUT"` gets from the server. Leaving early or aborting sends a
+ *   CancelRequest, so a big query stops at once and the session stays usable.
+ * - writer(): mode insert is one `COPY t (cols) FROM STDIN` per batch (one statement, so one
+ *   transaction); update and replace are multi-row `INSERT ... ON CONFLICT (keys) DO UPDATE`
+ *   with parameters (prepared, at most 1000 rows and 65535 parameters a statement), one
+ *   transaction per batch; duplicate keys in a batch are reduced to the last row. PostgreSQL
+ *   has no REPLACE: replace is update. Column names given in another case than the table's
+ *   are matched when unambiguous; the table name is quoted as given (case matters).
+ * - Values reach the server as COPY text or as parameters, never inside SQL text.
+ */
+import { connect as netConnect } from 'node:net';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import type { CopyStreamQuery, CopyToStreamQuery } from 'pg-copy-streams';
+import { FerryError, PluginError } from '../../errors.js';
+import { DateTime, Decimal } from '../../../channel/value.js';
+import type { Row, Value } from '../../../channel/value.js';
+import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriterOptions } from '../dialect.js';
+import { CopyTextDecoder, NulCharacterError, checkNul, escapeCopyText } from './copy-text.js';
+import { DateFormatter, byteaText, converterFor, isKnownOid, numberText, targetKind, utf8Text } from './types.js';
+import type { Converter, TargetKind } from './types.js';
+
+const { Client } = pg;
+type PgClient = InstanceType<typeof Client>;
+
+/** Rows per yielded batch (COPY) or per FETCH (cursor) when the job gives no fetchSize. */
+export const DEFAULT_FETCH_SIZE = 2048;
+/** PostgreSQL's limit of bind parameters in one statement. */
+const MAX_PARAMS = 65535;
+/**
+ * Rows per upsert statement at most. Measured (bench.ts, 6 columns): prepared statements of
+ * 500-2000 rows run ~130-160k rows/s; one 8192-row statement parsed each time ~85k; 100 rows ~90k.
+ */
+const UPSERT_ROWS = 1000;
+/** Statement sizes prepared per upsert writer (PostgreSQL keeps each prepared statement per session). */
+const PREPARED_SIZES = 8;
+/** COPY text is sent in pieces of about this many characters. */
+const COPY_CHUNK_CHARS = 256 * 1024;
+/** User-defined types (domains, enums, ...) have OIDs from here on. */
+const FIRST_NORMAL_OID = 16384;
+
+export type StreamMode = 'copy' | 'cursor';
+
+// ---------------------------------------------------------------------------------------
+// Identifiers
+
+/** Splits a possibly schema-qualified name on dots outside double quotes. */
+export function splitIdent(name: string): string[] {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i]!;
+    if (ch === '"') {
+      if (quoted && name[i + 1] === '"') {
+        cur += '""';
+        i++;
+        continue;
+      }
+      quoted = !quoted;
+      cur += ch;
+    } else if (ch === '.' && !quoted) {
+      parts.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  parts.push(cur);
+  return parts.map((p) => p.trim());
+}
+
+const QUOTED = /^"(?:[^"]|"")+"$/;
+
+/** One identifier, quoted: "name" with " doubled; a part the user already quoted is kept. */
+export function quoteName(part: string): string {
+  return QUOTED.test(part) ? part : `"${part.replace(/"/g, '""')}"`;
+}
+
+export function quoteIdent(name: string): string {
+  return splitIdent(name).map(quoteName).join('.');
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+const RETRYABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+interface PgErrorLike extends Error {
+  code?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  errors?: unknown[];
+}
+
+/** Whether running again may help: lost connections, timeouts, too many connections, serialization failures. */
+export function isRetryable(err: unknown): boolean {
+  const e = err as PgErrorLike;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (RETRYABLE_NODE_CODES.has(code)) return true;
+  if (/^(08|53|40001|40P01|57P0[123])/.test(code)) return true;
+  if (Array.isArray(e?.errors)) return e.errors.some(isRetryable);
+  const msg = typeof e?.message === 'string' ? e.message : '';
+  return /timeout|terminated unexpectedly|Connection terminated|ECONNRESET|ECONNREFUSED/i.test(msg);
+}
+
+/** The driver's reason in one line, without the password. */
+function reason(err: unknown, password: string | undefined): string {
+  const e = err as PgErrorLike;
+  let msg = e instanceof Error ? e.message : String(err);
+  if (!msg && Array.isArray(e?.errors)) {
+    // net's happy-eyeballs AggregateError carries no message of its own.
+    msg = e.errors.map((x) => (x instanceof Error ? x.message : String(x))).join('; ');
+  }
+  if (!msg) msg = e?.code ?? 'unknown error';
+  if (e?.detail) msg += ` (${e.detail})`;
+  if (e?.hint) msg += ` Hint: ${e.hint}`;
+  if (e?.where && /COPY/.test(e.where)) msg += ` [${e.where.split('\n')[0]}]`;
+  msg = msg.replace(/\s*\n\s*/g, ' ');
+  if (password) msg = msg.split(password).join('******');
+  return msg;
+}
+
+/** A value could not be written: names the column and the row (1-based, within the batch). */
+export class PgValueError extends PluginError {
+  constructor(readonly column: string, readonly row: number, problem: string, readonly value?: Value) {
+    super(`column "${column}", row ${row} of the batch: ${problem}`, { retryable: false });
+    this.name = 'PgValueError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing values
+
+type Escape = (s: string) => string;
+
+/** A ferry value as PostgreSQL input text for a column of `kind`; `escape` applies COPY escaping or the NUL check. */
+function formatValue(v: Value | undefined, kind: TargetKind, dates: DateFormatter, escape: Escape, copy: boolean): string | null {
+  switch (typeof v) {
+    case 'string':
+      if (kind === 'bytea') return copy ? `\\${byteaText(Buffer.from(v, 'utf8'))}` : byteaText(Buffer.from(v, 'utf8'));
+      return escape(v);
+    case 'number':
+      return numberText(v);
+    case 'bigint':
+      return String(v);
+    case 'boolean':
+      if (kind === 'number') return v ? '1' : '0';
+      if (kind === 'text') return v ? 'true' : 'false';
+      return v ? 't' : 'f';
+    case 'undefined':
+      return null;
+    default:
+      if (v === null) return null;
+      if (v instanceof DateTime) return dates.dateTime(v);
+      if (v instanceof Decimal) return escape(v.text);
+      if (v instanceof Date) return dates.instant(v);
+      if (v instanceof Uint8Array) {
+        if (kind === 'bytea') return copy ? `\\${byteaText(v)}` : byteaText(v);
+        return escape(utf8Text(v));
+      }
+      return escape(String(v));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The session
+
+let sessionCounter = 0;
+
+class PgSession implements DbSession {
+  private closed = false;
+  private dead: Error | undefined;
+  private readonly baseTypes = new Map<number, number>();
+  private cursorCounter = 0;
+  private writerCounter = 0;
+  readonly id = ++sessionCounter;
+
+  constructor(readonly client: PgClient, readonly config: ConnectionConfig, readonly streamMode: StreamMode) {
+    client.on('error', (err: Error) => {
+      this.dead = err;
+    });
+  }
+
+  private fail(what: string, err: unknown): FerryError {
+    if (err instanceof FerryError) return err;
+    return new PluginError(`PostgreSQL ${this.config.label}: ${what}: ${reason(err, this.config.password)}`, {
+      cause: err,
+      retryable: isRetryable(err) || this.dead !== undefined,
+    });
+  }
+
+  async query(sql: string, params?: unknown[]): Promise<unknown[][]> {
+    try {
+      const res = await this.client.query({ text: sql, values: params, rowMode: 'array' });
+      return res.rows as unknown[][];
+    } catch (err) {
+      throw this.fail('query failed', err);
+    }
+  }
+
+  async execute(sql: string): Promise<void> {
+    try {
+      await this.client.query(sql);
+    } catch (err) {
+      throw this.fail('statement failed', err);
+    }
+  }
+
+  // -- metadata -----------------------------------------------------------------------
+
+  private async tableOid(table: string): Promise<number> {
+    const quoted = quoteIdent(table);
+    const res = await this.client.query({ text: 'SELECT to_regclass($1)::oid', values: [quoted], rowMode: 'array' });
+    const oid = res.rows[0]?.[0];
+    if (oid !== null && oid !== undefined) return Number(oid);
+    let hint = '';
+    const folded = splitIdent(table).map((p) => (QUOTED.test(p) ? p : p.toLowerCase())).join('.');
+    if (folded !== table) {
+      const other = await this.client.query({ text: 'SELECT to_regclass($1)::oid', values: [quoteIdent(folded)], rowMode: 'array' });
+      if (other.rows[0]?.[0] != null) hint = `; ferry quotes names, so case matters: "${folded}" exists`;
+    }
+    throw new PluginError(`table "${table}" does not exist in ${this.config.label}${hint}`, { retryable: false });
+  }
+
+  async columns(table: string): Promise<ColumnInfo[]> {
+    try {
+      const oid = await this.tableOid(table);
+      const res = await this.client.query({
+        text: `SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull
+                 FROM pg_catalog.pg_attribute a
+                WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+                ORDER BY a.attnum`,
+        values: [oid],
+        rowMode: 'array',
+      });
+      return res.rows.map((r: unknown[]) => ({ name: String(r[0]), dbType: String(r[1]).toLowerCase(), nullable: r[2] === true }));
+    } catch (err) {
+      throw this.fail(`reading the columns of "${table}"`, err);
+    }
+  }
+
+  async keyColumns(table: string): Promise<string[]> {
+    try {
+      const oid = await this.tableOid(table);
+      // The primary key, else the oldest valid, non-partial unique index without expressions.
+      const res = await this.client.query({
+        text: `SELECT i.indexrelid::int8, a.attname
+                 FROM pg_catalog.pg_index i
+                 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                WHERE i.indrelid = $1 AND i.indisunique AND i.indisvalid AND i.indpred IS NULL
+                  AND i.indexprs IS NULL AND k.ord <= i.indnkeyatts
+                ORDER BY i.indisprimary DESC, i.indexrelid, k.ord`,
+        values: [oid],
+        rowMode: 'array',
+      });
+      const first = res.rows[0]?.[0];
+      return res.rows.filter((r: unknown[]) => r[0] === first).map((r: unknown[]) => String(r[1]));
+    } catch (err) {
+      throw this.fail(`reading the keys of "${table}"`, err);
+    }
+  }
+
+  /** Base type OIDs for domains among `oids` (cached per session). */
+  private async resolveDomains(oids: number[]): Promise<void> {
+    let todo = oids.filter((o) => o >= FIRST_NORMAL_OID && !this.baseTypes.has(o));
+    for (let depth = 0; todo.length > 0 && depth < 8; depth++) {
+      const res = await this.client.query({
+        text: `SELECT oid::int8, typbasetype::int8 FROM pg_catalog.pg_type WHERE oid = ANY($1::oid[])`,
+        values: [todo],
+        rowMode: 'array',
+      });
+      const next: number[] = [];
+      for (const oid of todo) this.baseTypes.set(oid, oid);
+      for (const r of res.rows as unknown[][]) {
+        const oid = Number(r[0]);
+        const base = Number(r[1]);
+        if (base !== 0) {
+          this.baseTypes.set(oid, base);
+          if (base >= FIRST_NORMAL_OID && !this.baseTypes.has(base)) next.push(base);
+        }
+      }
+      todo = next;
+    }
+  }
+
+  private baseOid(oid: number): number {
+    let o = oid;
+    for (let i = 0; i < 8; i++) {
+      const b = this.baseTypes.get(o);
+      if (b === undefined || b === o) return o;
+      o = b;
+    }
+    return o;
+  }
+
+  private async converters(oids: number[]): Promise<Converter[]> {
+    if (oids.some((o) => o >= FIRST_NORMAL_OID && !isKnownOid(o))) await this.resolveDomains(oids);
+    return oids.map((o) => converterFor(this.baseOid(o)));
+  }
+
+  // -- reading ------------------------------------------------------------------------
+
+  stream(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncIterable<Row[]> {
+    return this.streamMode === 'cursor' ? this.streamCursor(sql, options) : this.streamCopy(sql, options);
+  }
+
+  /** COPY (sql) TO STDOUT, parsed as it arrives; `fetchSize` rows per batch. */
+  async *streamCopy(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncGenerator<Row[]> {
+    const { signal } = options;
+    const batchSize = Math.max(1, options.fetchSize ?? DEFAULT_FETCH_SIZE);
+    const body = stripStatementEnd(sql);
+    if (signal?.aborted) return;
+    let converters: Converter[];
+    try {
+      const described = await this.client.query({ text: `SELECT * FROM (\n${body}\n) ferry_describe LIMIT 0`, rowMode: 'array' });
+      converters = await this.converters(described.fields.map((f) => f.dataTypeID));
+    } catch (err) {
+      throw this.fail('query failed', err);
+    }
+    if (signal?.aborted) return;
+    const copy = this.client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
+    const decoder = new CopyTextDecoder(converters);
+    let ended = false;
+    let errored = false;
+    let cancelling: Promise<void> | undefined;
+    const onAbort = (): void => {
+      cancelling ??= this.cancel();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let rows: Row[] = [];
+    const it = copy.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
+    try {
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await it.next();
+        } catch (err) {
+          errored = true;
+          if (signal?.aborted) return;
+          throw this.fail('query failed', err);
+        }
+        if (next.done) break;
+        try {
+          decoder.push(next.value, rows);
+        } catch (err) {
+          throw this.fail('reading the COPY data', err);
+        }
+        if (rows.length >= batchSize) {
+          let i = 0;
+          for (; rows.length - i >= batchSize; i += batchSize) {
+            yield rows.length === batchSize ? rows : rows.slice(i, i + batchSize);
+            if (signal?.aborted) return;
+          }
+          rows = i === rows.length ? [] : rows.slice(i);
+        }
+      }
+      ended = true;
+      try {
+        decoder.end();
+      } catch (err) {
+        throw this.fail('reading the COPY data', err);
+      }
+      if (rows.length > 0 && !signal?.aborted) yield rows;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (!ended && !errored) {
+        await it.return?.(); // lets go of the stream without destroying it (that would wedge the connection)
+        await this.stopCopy(copy, cancelling);
+      } else if (cancelling) await cancelling;
+      await untilIdle(this.client);
+    }
+  }
+
+  /** Stops a COPY TO that the consumer left: cancels it and reads what is still in flight. */
+  private async stopCopy(copy: CopyToStreamQuery, cancelling: Promise<void> | undefined): Promise<void> {
+    if (copy.readableEnded || copy.destroyed || copy.errored) return;
+    await (cancelling ?? this.cancel());
+    await new Promise<void>((resolve) => {
+      const done = (): void => resolve();
+      copy.once('end', done);
+      copy.once('error', done);
+      copy.once('close', done);
+      copy.on('data', () => {});
+      copy.resume();
+    });
+  }
+
+  /** Sends a CancelRequest for whatever this connection runs (PostgreSQL ignores it when idle). */
+  private cancel(): Promise<void> {
+    const { processID, secretKey } = this.client as unknown as { processID: number | null; secretKey: number | null };
+    if (processID === null || secretKey === null) return Promise.resolve();
+    const host = this.config.host;
+    return new Promise<void>((resolve) => {
+      const socket = host.startsWith('/') ? netConnect(`${host}/.s.PGSQL.${this.config.port}`) : netConnect(this.config.port, host);
+      const msg = Buffer.alloc(16);
+      msg.writeInt32BE(16, 0);
+      msg.writeInt32BE(80877102, 4);
+      msg.writeInt32BE(processID, 8);
+      msg.writeInt32BE(secretKey, 12);
+      socket.setTimeout(5000, () => socket.destroy());
+      socket.once('connect', () => socket.end(msg));
+      socket.once('error', () => resolve());
+      socket.once('close', () => resolve());
+      socket.resume();
+    });
+  }
+
+  /** DECLARE c NO SCROLL CURSOR FOR sql; FETCH fetchSize FROM c ... inside a transaction. */
+  async *streamCursor(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncGenerator<Row[]> {
+    const { signal } = options;
+    const fetchSize = Math.max(1, options.fetchSize ?? DEFAULT_FETCH_SIZE);
+    const body = stripStatementEnd(sql);
+    if (signal?.aborted) return;
+    const name = `ferry_cursor_${++this.cursorCounter}`;
+    const ownTx = this.client.getTransactionStatus() !== 'T';
+    let open = false;
+    let clean = false;
+    const raw = { getTypeParser: () => (s: string) => s };
+    // A cancel request only while a FETCH runs, and awaited before the next statement, so it
+    // cannot land on a later one.
+    let fetching = false;
+    let cancelling: Promise<void> | undefined;
+    const onAbort = (): void => {
+      if (fetching) cancelling ??= this.cancel();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const fetchRows = async <T,>(config: pg.QueryConfig & { rowMode: 'array'; types: T }): Promise<pg.QueryArrayResult> => {
+      fetching = true;
+      try {
+        return await this.client.query(config as pg.QueryArrayConfig);
+      } finally {
+        fetching = false;
+        if (cancelling) await cancelling;
+      }
+    };
+    try {
+      if (ownTx) await this.client.query('BEGIN');
+      await this.client.query(`DECLARE ${name} NO SCROLL CURSOR FOR\n${body}\n`);
+      open = true;
+      const fetch = `FETCH ${fetchSize} FROM ${name}`;
+      // The first FETCH gives the field types; its rows are converted here, later ones by pg's parsers.
+      const first = await fetchRows({ text: fetch, rowMode: 'array', types: raw });
+      const converters = await this.converters(first.fields.map((f) => f.dataTypeID));
+      const byOid = new Map(first.fields.map((f, i) => [f.dataTypeID, converters[i]!]));
+      const types = { getTypeParser: (oid: number) => byOid.get(oid) ?? converterFor(this.baseOid(oid)) };
+      let rows = first.rows as Row[];
+      for (const r of rows) for (let c = 0; c < r.length; c++) if (r[c] !== null) r[c] = converters[c]!(r[c] as string);
+      for (;;) {
+        if (rows.length > 0) yield rows;
+        if (rows.length < fetchSize || signal?.aborted) break;
+        const res = await fetchRows({ text: fetch, rowMode: 'array', types });
+        rows = res.rows as Row[];
+      }
+      await this.client.query(`CLOSE ${name}`);
+      open = false;
+      if (ownTx) await this.client.query('COMMIT');
+      clean = true;
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw this.fail('query failed', err);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (cancelling) await cancelling;
+      if (!clean && !this.closed) {
+        // Left early or failed: end what was opened; errors here must not hide the first one.
+        try {
+          if (ownTx) await this.client.query('ROLLBACK');
+          else if (open) await this.client.query(`CLOSE ${name}`);
+        } catch {
+          /* the connection is gone or the transaction is already aborted */
+        }
+      }
+    }
+  }
+
+  // -- writing ------------------------------------------------------------------------
+
+  async writer(options: WriterOptions): Promise<TableWriter> {
+    const info = await this.columns(options.table);
+    const byName = new Map(info.map((c) => [c.name, c]));
+    const wanted = options.columns.length === 1 && options.columns[0] === '*' ? info.map((c) => c.name) : options.columns;
+    const cols = wanted.map((name) => {
+      const exact = byName.get(name) ?? byName.get(name.replace(/^"(.*)"$/, '$1').replace(/""/g, '"'));
+      if (exact) return exact;
+      const folded = info.filter((c) => c.name.toLowerCase() === name.toLowerCase());
+      if (folded.length === 1) return folded[0]!;
+      throw new PluginError(`column "${name}" is not in table "${options.table}" (${this.config.label}); its columns: ${info.map((c) => c.name).join(', ')}`, { retryable: false });
+    });
+    if (cols.length === 0) throw new PluginError(`no columns to write into "${options.table}"`, { retryable: false });
+    const table = quoteIdent(options.table);
+    if (options.mode === 'insert') return new CopyWriter(this, table, cols);
+    let keys = options.conflictColumns && options.conflictColumns.length > 0 ? options.conflictColumns : await this.keyColumns(options.table);
+    if (keys.length === 0) {
+      throw new PluginError(
+        `writeMode ${options.mode} needs key columns, and table "${options.table}" has no primary key or unique index: set conflictColumns (the columns of a unique constraint) in the writer's parameter, or use writeMode insert`,
+        { retryable: false },
+      );
+    }
+    keys = keys.map((k) => {
+      const c = cols.find((x) => x.name === k) ?? cols.find((x) => x.name.toLowerCase() === k.toLowerCase());
+      if (!c) throw new PluginError(`key column "${k}" of "${options.table}" is not among the columns written (${cols.map((x) => x.name).join(', ')}); writeMode ${options.mode} needs it`, { retryable: false });
+      return c.name;
+    });
+    return new UpsertWriter(this, table, cols, keys, `ferry_s${this.id}_w${++this.writerCounter}`);
+  }
+
+  failWrite(what: string, err: unknown): FerryError {
+    return this.fail(what, err);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const socket = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.client.end().catch(() => {}),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+          timer.unref();
+        }),
+      ]);
+    } catch {
+      /* never throws */
+    } finally {
+      if (timer) clearTimeout(timer);
+      try {
+        socket?.destroy();
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+/**
+ * Resolves when the client can take the next query at once (pg has read ReadyForQuery), or
+ * the connection is gone. A COPY stream ends or fails before ReadyForQuery is read; waiting
+ * keeps the caller's next statement from being queued behind it (which pg deprecates).
+ */
+function untilIdle(client: PgClient): Promise<void> {
+  const state = client as unknown as { readyForQuery?: boolean; _ending?: boolean; _queryable?: boolean };
+  if (state.readyForQuery === true || state._ending === true || state._queryable === false) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      client.off('drain', done);
+      client.off('end', done);
+      client.off('error', done);
+      resolve();
+    };
+    client.once('drain', done);
+    client.once('end', done);
+    client.once('error', done);
+  });
+}
+
+/** Drops a trailing semicolon (and space) so the query can sit inside COPY (...) or a subquery. */
+function stripStatementEnd(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+// ---------------------------------------------------------------------------------------
+// Writers
+
+class CopyWriter implements TableWriter {
+  private readonly kinds: TargetKind[];
+  private readonly names: string[];
+  private readonly sql: string;
+  private readonly dates = new DateFormatter();
+
+  constructor(private readonly session: PgSession, private readonly table: string, cols: ColumnInfo[]) {
+    this.kinds = cols.map((c) => targetKind(c.dbType));
+    this.names = cols.map((c) => c.name);
+    this.sql = `COPY ${table} (${cols.map((c) => quoteName(c.name)).join(', ')}) FROM STDIN`;
+  }
+
+  async writeBatch(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const copy: CopyStreamQuery = this.session.client.query(copyFrom(this.sql));
+    const done = finished(copy);
+    done.catch(() => {}); // observed below; avoids an unhandled rejection while writing
+    const kinds = this.kinds;
+    const n = kinds.length;
+    const dates = this.dates;
+    let buf = '';
+    let r = 0;
+    try {
+      for (; r < rows.length; r++) {
+        const row = rows[r]!;
+        let line = '';
+        for (let c = 0; c < n; c++) {
+          const f = formatValue(row[c], kinds[c]!, dates, escapeCopyText, true);
+          line += c === 0 ? (f ?? '\\N') : `\t${f ?? '\\N'}`;
+        }
+        buf += `${line}\n`;
+        if (buf.length >= COPY_CHUNK_CHARS) {
+          const ok = copy.write(buf);
+          buf = '';
+          if (!ok) await once(copy, 'drain');
+        }
+      }
+      copy.end(buf);
+      await done;
+    } catch (err) {
+      let e: unknown = err;
+      if (err instanceof NulCharacterError) e = this.valueError(rows[r]!, r, err.message);
+      if (!copy.destroyed) {
+        copy.destroy(e instanceof Error ? e : new Error(String(e))); // CopyFail: the server rolls the COPY back
+        await done.catch(() => {});
+      }
+      await untilIdle(this.session.client);
+      if (e instanceof FerryError) throw e;
+      throw this.session.failWrite(`COPY into ${this.table} failed`, e);
+    }
+  }
+
+  private valueError(row: Row, r: number, problem: string): PgValueError {
+    for (let c = 0; c < this.names.length; c++) {
+      const v = row[c];
+      const s = typeof v === 'string' ? v : v instanceof Decimal ? v.text : v instanceof Uint8Array ? utf8Text(v) : '';
+      if (s.includes('\0')) return new PgValueError(this.names[c]!, r + 1, problem, v ?? null);
+    }
+    return new PgValueError(this.names[0] ?? '?', r + 1, problem);
+  }
+
+  async close(): Promise<void> {}
+}
+
+class UpsertWriter implements TableWriter {
+  private readonly kinds: TargetKind[];
+  private readonly names: string[];
+  private readonly keyIndexes: number[];
+  private readonly rowsPerStatement: number;
+  private readonly head: string;
+  private readonly tail: string;
+  private readonly statements = new Map<number, { text: string; name?: string }>();
+  private readonly dates = new DateFormatter();
+
+  constructor(private readonly session: PgSession, private readonly table: string, cols: ColumnInfo[], keys: string[], private readonly statementName: string) {
+    this.kinds = cols.map((c) => targetKind(c.dbType));
+    this.names = cols.map((c) => c.name);
+    this.keyIndexes = keys.map((k) => this.names.indexOf(k));
+    this.rowsPerStatement = Math.max(1, Math.min(UPSERT_ROWS, Math.floor(MAX_PARAMS / cols.length)));
+    this.head = `INSERT INTO ${table} (${cols.map((c) => quoteName(c.name)).join(', ')}) VALUES `;
+    const rest = this.names.filter((c) => !keys.includes(c));
+    const target = keys.map(quoteName).join(', ');
+    this.tail = rest.length === 0
+      ? ` ON CONFLICT (${target}) DO NOTHING`
+      : ` ON CONFLICT (${target}) DO UPDATE SET ${rest.map((c) => `${quoteName(c)} = EXCLUDED.${quoteName(c)}`).join(', ')}`;
+  }
+
+  /** The statement for `rows` rows and its prepared name (a few sizes are prepared, others sent unnamed). */
+  private statement(rows: number): { text: string; name?: string } {
+    let st = this.statements.get(rows);
+    if (st === undefined) {
+      const n = this.names.length;
+      const groups: string[] = new Array(rows);
+      for (let r = 0, p = 1; r < rows; r++) {
+        const ps: string[] = new Array(n);
+        for (let c = 0; c < n; c++) ps[c] = `$${p++}`;
+        groups[r] = `(${ps.join(', ')})`;
+      }
+      st = { text: this.head + groups.join(', ') + this.tail };
+      if (this.statements.size < PREPARED_SIZES) {
+        st.name = `${this.statementName}_${rows}`;
+        this.statements.set(rows, st);
+      }
+    }
+    return st;
+  }
+
+  async writeBatch(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const n = this.names.length;
+    const texts: (string | null)[][] = new Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const t: (string | null)[] = new Array(n);
+      for (let c = 0; c < n; c++) {
+        try {
+          t[c] = formatValue(row[c], this.kinds[c]!, this.dates, checkNul, false);
+        } catch (err) {
+          if (err instanceof NulCharacterError) throw new PgValueError(this.names[c]!, r + 1, err.message, row[c] ?? null);
+          throw err;
+        }
+      }
+      texts[r] = t;
+    }
+    const unique = this.lastPerKey(texts);
+    const client = this.session.client;
+    const ownTx = client.getTransactionStatus() !== 'T';
+    try {
+      if (ownTx) await client.query('BEGIN');
+      // Even statements of at most rowsPerStatement rows: a batch of a steady size reuses the
+      // same one or two prepared statements, parsed and planned once per writer.
+      const statements = Math.ceil(unique.length / this.rowsPerStatement);
+      const per = Math.ceil(unique.length / statements);
+      for (let i = 0; i < unique.length; i += per) {
+        const part = unique.slice(i, i + per);
+        const values: (string | null)[] = [];
+        for (const t of part) for (const v of t) values.push(v);
+        await client.query({ ...this.statement(part.length), values });
+      }
+      if (ownTx) await client.query('COMMIT');
+    } catch (err) {
+      if (ownTx) await client.query('ROLLBACK').catch(() => {});
+      throw this.session.failWrite(`upsert into ${this.table} failed`, err);
+    }
+  }
+
+  /**
+   * The rows with duplicate keys reduced to the last one: PostgreSQL refuses to update a row
+   * twice in one statement, and the last row is what writing them in order would leave.
+   */
+  private lastPerKey(texts: (string | null)[][]): (string | null)[][] {
+    const seen = new Map<string, number>();
+    const drop: boolean[] = new Array(texts.length).fill(false);
+    let dropped = 0;
+    for (let r = 0; r < texts.length; r++) {
+      const t = texts[r]!;
+      let key = '';
+      let hasNull = false;
+      for (const k of this.keyIndexes) {
+        const v = t[k];
+        if (v === null || v === undefined) {
+          hasNull = true; // NULL never conflicts
+          break;
+        }
+        key += `${v}\0`;
+      }
+      if (hasNull) continue;
+      const prev = seen.get(key);
+      if (prev !== undefined) {
+        drop[prev] = true;
+        dropped++;
+      }
+      seen.set(key, r);
+    }
+    return dropped === 0 ? texts : texts.filter((_, r) => !drop[r]);
+  }
+
+  async close(): Promise<void> {}
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting
+
+function sslOption(params: Record<string, string>): pg.ClientConfig['ssl'] {
+  const mode = (params.sslmode ?? '').toLowerCase();
+  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
+  if (mode === 'require') return { rejectUnauthorized: false };
+  if (mode === 'verify-ca' || mode === 'verify-full') return true;
+  if ((params.ssl ?? '').toLowerCase() === 'true') return true;
+  return undefined;
+}
+
+/** The session settings that make the text PostgreSQL sends unambiguous (types.ts relies on them). */
+const SESSION_SQL = "SET DateStyle = ISO; SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = hex";
+
+export const postgresqlDialect: Dialect = {
+  name: 'postgresql',
+  defaultPort: 5432,
+  quoteIdent,
+  async connect(cfg: ConnectionConfig): Promise<DbSession> {
+    const seconds = Number(cfg.params.connectTimeout ?? cfg.params.loginTimeout ?? 10);
+    const client = new Client({
+      host: cfg.host,
+      port: cfg.port,
+      database: cfg.database,
+      user: cfg.user,
+      password: cfg.password,
+      application_name: cfg.params.ApplicationName ?? 'ferry',
+      connectionTimeoutMillis: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000,
+      keepAlive: true,
+      ssl: sslOption(cfg.params),
+    });
+    let lastError: unknown;
+    client.on('error', (err: Error) => {
+      lastError = err;
+    });
+    try {
+      await client.connect();
+      await client.query(SESSION_SQL);
+      const schema = cfg.params.currentSchema ?? cfg.params.searchpath;
+      if (schema) await client.query({ text: "SELECT set_config('search_path', $1, false)", values: [schema] });
+    } catch (err) {
+      const who = cfg.user ?? (client as unknown as { user?: string }).user ?? '(default user)';
+      client.end().catch(() => {});
+      throw new FerryError('FERRY_PLUGIN_ERROR', `cannot connect to PostgreSQL at ${cfg.label} as ${who}: ${reason(err ?? lastError, cfg.password)}`, {
+        cause: err,
+        retryable: isRetryable(err),
+      });
+    }
+    const mode: StreamMode = (cfg.params.ferryStream ?? '').toLowerCase() === 'cursor' ? 'cursor' : 'copy';
+    return new PgSession(client, cfg, mode);
+  },
+};
+
+export type { PgSession };

@@ -1,0 +1,265 @@
+/**
+ * The reader plugins of every RDBMS (mysqlreader, postgresqlreader): DataX's keys — `column`
+ * (names, "*", expressions, FlinkX constant objects), `where`, `splitPk`, `connection` with
+ * `table` or `querySql` (several = a sharded source) — over one Dialect.
+ */
+import { configError, FerryError } from '../errors.js';
+import type { Schema } from '../job/schema.js';
+import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, TaskContext } from '../plugin/spi.js';
+import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
+import { asList, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
+import { rangeConditions } from './split-pk.js';
+import { dialectFor } from './registry.js';
+import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
+
+type ColumnParam = string | { name?: string; type?: string; value?: unknown };
+
+export interface ReaderParams {
+  username?: string;
+  password?: string;
+  column?: ColumnParam[];
+  where?: string;
+  splitPk?: string;
+  splitFactor?: number;
+  fetchSize?: number;
+  session?: string[];
+  customSql?: string;
+  connection: Array<{ jdbcUrl: string | string[]; table?: string | string[]; querySql?: string | string[]; username?: string; password?: string }>;
+}
+
+/** What one reader task runs: a query on one connection, plus constant columns filled in here. */
+interface ReaderTaskParams {
+  config: ConnectionConfig;
+  session: string[];
+  sql: string;
+  fetchSize?: number | undefined;
+  /** Output position and value of each constant column; the query gives the other positions in order. */
+  constants: Array<{ at: number; value: Value }>;
+  width: number;
+}
+
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+export function readerSchema(dialect: DialectName): Schema {
+  return {
+    type: 'object',
+    properties: {
+      ...credentials,
+      column: { ...columnSchema, description: '["*"], names, SQL expressions, or FlinkX {name, type} / {type, value} objects' },
+      where: { type: 'string', description: 'a condition added to every table query' },
+      splitPk: { type: 'string', description: 'an integer key: each table is read in ranges of it, in parallel' },
+      splitFactor: { type: 'integer', min: 1, description: 'ranges per channel with splitPk (default 5)' },
+      fetchSize: { type: 'integer', min: 1, description: 'rows per round trip' },
+      connection: readerConnectionSchema,
+      customSql: { type: 'string', description: 'FlinkX: a query, as querySql' },
+      increColumn: { type: 'string', warn: 'incremental reads are not supported yet; the whole table is read' },
+      startLocation: { type: 'any', warn: 'incremental reads are not supported yet; the whole table is read' },
+      sourceIds: { type: 'any', warn: 'Taiga data source ids: not used, ignored' },
+      ...(dialect === 'mysql' ? { useCursor: { type: 'boolean', warn: 'rows are always streamed; ignored' } } : {}),
+    },
+    required: ['connection'],
+  };
+}
+
+/** A constant column's value: FlinkX gives `value` with a `type`. */
+function constantValue(c: { type?: string; value?: unknown }): Value {
+  const v = c.value;
+  if (v === null || v === undefined) return null;
+  const t = (c.type ?? 'string').toLowerCase();
+  if (/int|long|bigint/.test(t)) return Number.isSafeInteger(Number(v)) ? Number(v) : BigInt(String(v));
+  if (/double|float|real/.test(t)) return Number(v);
+  if (/decimal|numeric/.test(t)) return new Decimal(String(v));
+  if (/bool/.test(t)) return v === true || String(v).toLowerCase() === 'true';
+  if (/date|time/.test(t)) {
+    const d = new Date(String(v));
+    return Number.isNaN(d.getTime()) ? String(v) : DateTime.fromDate(d);
+  }
+  return String(v);
+}
+
+async function connectFirst(dialect: Dialect, configs: ConnectionConfig[]): Promise<{ session: DbSession; config: ConnectionConfig }> {
+  let last: unknown;
+  for (const config of configs) {
+    try {
+      return { session: await dialect.connect(config), config };
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
+}
+
+async function runSession(session: DbSession, statements: string[]): Promise<void> {
+  for (const sql of statements) await session.execute(sql);
+}
+
+/** A table or query found at init, with what splitPk needs to cut it. */
+interface Source {
+  task: ReaderTaskParams;
+  session: DbSession;
+  table?: string;
+  /** SELECT ... FROM table, without WHERE */
+  base?: string;
+  where?: string | undefined;
+}
+
+class RdbmsReaderJob implements ReaderJob {
+  private readonly sessions: DbSession[] = [];
+  private sources: Source[] = [];
+  private width: number | undefined;
+
+  constructor(private readonly dialect: Dialect, private readonly ctx: JobContext<ReaderParams>) {}
+
+  /** Connects to every connection entry and checks tables and columns: what DataX's init + preCheck do. */
+  async init(): Promise<void> {
+    const p = this.ctx.parameter;
+    const path = this.ctx.path;
+    const columns = p.column ?? ['*'];
+    this.sources = [];
+    for (const [i, conn] of p.connection.entries()) {
+      const cpath = `${path}.connection[${i}]`;
+      const configs = connectionConfigs(this.dialect.name, conn.jdbcUrl, `${cpath}.jdbcUrl`, conn.username ?? p.username, conn.password ?? p.password);
+      const { session, config } = await connectFirst(this.dialect, configs);
+      this.sessions.push(session);
+      await runSession(session, p.session ?? []);
+      const queries = [...asList(conn.querySql), ...(i === 0 && p.customSql ? [p.customSql] : [])];
+      if (queries.length > 0) {
+        for (const sql of queries) this.sources.push({ session, task: { config, session: p.session ?? [], sql, fetchSize: p.fetchSize, constants: [], width: 0 } });
+        continue;
+      }
+      for (const [t, table] of asList(conn.table).entries()) {
+        const tpath = `${cpath}.table${Array.isArray(conn.table) ? `[${t}]` : ''}`;
+        const info = await session.columns(table).catch((err: Error) => {
+          throw configError('FERRY_JOB_INVALID', tpath, err.message);
+        });
+        const known = new Map(info.map((c) => [c.name.toLowerCase(), c.name]));
+        const select: string[] = [];
+        const constants: ReaderTaskParams['constants'] = [];
+        let at = 0;
+        for (const [k, col] of columns.entries()) {
+          if (col === '*') {
+            for (const c of info) select.push(this.dialect.quoteIdent(c.name));
+            at += info.length;
+            continue;
+          }
+          const c = typeof col === 'string' ? { name: col } : col;
+          if (c.value !== undefined || c.name === undefined) {
+            constants.push({ at: at++, value: constantValue(c) });
+            continue;
+          }
+          if (PLAIN_NAME.test(c.name)) {
+            const real = known.get(c.name.toLowerCase());
+            if (!real) {
+              throw configError('FERRY_JOB_INVALID', `${path}.column[${k}]`, `column "${c.name}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
+            }
+            select.push(this.dialect.quoteIdent(real));
+          } else {
+            // An expression (DataX allows "id + 1", "now()"): the user's SQL, as in querySql.
+            select.push(c.name);
+          }
+          at++;
+        }
+        const base = `SELECT ${select.join(', ')} FROM ${this.dialect.quoteIdent(table)}`;
+        const where = p.where?.trim() ? `(${p.where})` : undefined;
+        const task = { config, session: p.session ?? [], sql: where ? `${base} WHERE ${where}` : base, fetchSize: p.fetchSize, constants, width: at };
+        this.sources.push({ task, session, table, base, where });
+        if (this.width === undefined) this.width = at;
+      }
+    }
+  }
+
+  columnCount(): number | undefined {
+    return this.width;
+  }
+
+  async split(adviceNumber: number): Promise<ReaderTaskParams[]> {
+    const p = this.ctx.parameter;
+    if (!p.splitPk) return this.sources.map((s) => s.task);
+    // As DataX: enough ranges per table for every channel, times splitFactor for balance.
+    const perTable = Math.max(1, Math.ceil(adviceNumber / Math.max(1, this.sources.length))) * (p.splitFactor ?? 5);
+    const out: ReaderTaskParams[] = [];
+    for (const s of this.sources) {
+      if (!s.table || !s.base) {
+        out.push(s.task); // a querySql is read as it is
+        continue;
+      }
+      const pk = this.dialect.quoteIdent(p.splitPk);
+      const filter = s.where ? ` WHERE ${s.where}` : '';
+      const [row] = await s.session.query(`SELECT MIN(${pk}), MAX(${pk}) FROM ${this.dialect.quoteIdent(s.table)}${filter}`);
+      const min = toBigInt(row?.[0]);
+      const max = toBigInt(row?.[1]);
+      if (min === undefined || max === undefined) {
+        this.ctx.log.warn(`splitPk ${p.splitPk} of ${s.table} is not an integer column: the table is read by one task`);
+        out.push(s.task);
+        continue;
+      }
+      for (const cond of rangeConditions(pk, min, max, perTable)) {
+        out.push({ ...s.task, sql: `${s.base} WHERE ${s.where ? `${s.where} AND ` : ''}${cond}` });
+      }
+    }
+    return out;
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.sessions.splice(0).map((s) => s.close()));
+  }
+}
+
+/** MIN/MAX as a bigint, null for an empty table, undefined when the key is not an integer. */
+function toBigInt(v: unknown): bigint | null | undefined {
+  if (v === null) return null;
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : undefined;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  return undefined;
+}
+
+class RdbmsReaderTask implements ReaderTask {
+  private session: DbSession | undefined;
+  constructor(private readonly ctx: TaskContext<ReaderTaskParams>) {}
+
+  async startRead(sender: import('../plugin/spi.js').RecordSender): Promise<void> {
+    const p = this.ctx.parameter;
+    const dialect = dialectFor(p.config.dialect);
+    this.session = await dialect.connect(p.config);
+    await runSession(this.session, p.session);
+    const constants = p.constants;
+    for await (const batch of this.session.stream(p.sql, { fetchSize: p.fetchSize, signal: this.ctx.signal })) {
+      for (const fetched of batch) {
+        let row: Row = fetched;
+        if (constants.length > 0) {
+          row = new Array(p.width);
+          let f = 0;
+          let c = 0;
+          for (let i = 0; i < p.width; i++) row[i] = constants[c]?.at === i ? constants[c++]!.value : (fetched[f++] as Value);
+        }
+        const w = sender.send(row);
+        if (w) await w;
+      }
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.session?.close();
+  }
+}
+
+export function makeReader(name: string, dialectName: DialectName): ReaderPlugin<ReaderParams> {
+  return {
+    name,
+    kind: 'reader',
+    description: `Reads ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} tables or queries (DataX ${name})`,
+    parameter: readerSchema(dialectName),
+    async createJob(ctx) {
+      const job = new RdbmsReaderJob(dialectFor(dialectName), ctx);
+      try {
+        await job.init();
+      } catch (err) {
+        await job.destroy();
+        throw err instanceof FerryError ? err : new FerryError('FERRY_PLUGIN_ERROR', (err as Error).message, { cause: err });
+      }
+      return job;
+    },
+    createTask: (ctx) => new RdbmsReaderTask(ctx as TaskContext<ReaderTaskParams>),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The writer plugins of every RDBMS (mysqlwriter, postgresqlwriter): DataX's keys — `column`,
+ * `connection` (jdbcUrl + table), `writeMode` insert | replace | update, `preSql` / `postSql`
+ * with the `@table` placeholder, `session`, `batchSize` — over one Dialect. Each batch is one
+ * transaction.
+ */
+import { configError, FerryError } from '../errors.js';
+import type { Schema } from '../job/schema.js';
+import type { JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
+import type { Row } from '../../channel/value.js';
+import { asList, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
+import { dialectFor } from './registry.js';
+import type { ConnectionConfig, DbSession, Dialect, DialectName, TableWriter, WriteMode } from './dialect.js';
+
+export interface WriterParams {
+  username?: string;
+  password?: string;
+  column?: Array<string | { name: string; type?: string }>;
+  connection: Array<{ jdbcUrl: string | string[]; table: string | string[] }>;
+  writeMode?: string;
+  preSql?: string[];
+  postSql?: string[];
+  session?: string[];
+  batchSize?: number;
+  batchByteSize?: number;
+  conflictColumns?: string[];
+  updateKey?: Record<string, string[]>;
+}
+
+interface WriterTaskParams {
+  config: ConnectionConfig;
+  session: string[];
+  table: string;
+  columns: string[];
+  mode: WriteMode;
+  conflictColumns?: string[] | undefined;
+  batchSize: number;
+  batchBytes: number;
+}
+
+const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 10_000 };
+
+export function writerSchema(dialect: DialectName): Schema {
+  return {
+    type: 'object',
+    properties: {
+      ...credentials,
+      column: { ...columnSchema, description: '["*"] or the target columns, in the reader\'s order' },
+      connection: writerConnectionSchema,
+      writeMode: {
+        type: 'string',
+        description: dialect === 'mysql' ? 'insert (default), replace, or update (INSERT ... ON DUPLICATE KEY UPDATE)' : 'insert (default, through COPY), or update / replace (INSERT ... ON CONFLICT DO UPDATE)',
+        check: (v: string) => (parseMode(v) ? undefined : `expected "insert", "replace" or "update", got ${JSON.stringify(v)}`),
+      },
+      preSql: { type: 'array', items: { type: 'string' }, description: 'run before any task; @table is the table' },
+      postSql: { type: 'array', items: { type: 'string' }, description: 'run after every task succeeded; @table is the table' },
+      batchSize: { type: 'integer', min: 1, description: `rows per batch and transaction (default ${DEFAULT_BATCH[dialect]})` },
+      batchByteSize: { type: 'integer', min: 1024, description: 'bytes per batch (default 32 MB)' },
+      conflictColumns: { type: 'array', items: { type: 'string' }, description: 'upsert keys (default: the primary key, else the first unique key)' },
+      updateKey: { type: 'object', properties: {}, additional: { type: 'array', items: { type: 'string' } }, description: 'FlinkX: {"key": ["id"]}, as conflictColumns' },
+      sourceIds: { type: 'any', warn: 'Taiga data source ids: not used, ignored' },
+    },
+    required: ['connection'],
+  };
+}
+
+/** DataX writes "insert", "replace", "update", also "update (id)". */
+function parseMode(v: string | undefined): WriteMode | undefined {
+  const m = /^\s*(insert|replace|update)\b/i.exec(v ?? 'insert');
+  return m ? (m[1]!.toLowerCase() as WriteMode) : undefined;
+}
+
+class RdbmsWriterJob implements WriterJob {
+  private session: DbSession | undefined;
+  private config!: ConnectionConfig;
+  private table!: string;
+  private quotedTable!: string;
+  private columns: string[] = [];
+
+  constructor(private readonly dialect: Dialect, private readonly ctx: JobContext<WriterParams>) {}
+
+  async init(): Promise<void> {
+    const p = this.ctx.parameter;
+    const path = this.ctx.path;
+    const conn = p.connection[0]!;
+    if (p.connection.length > 1 || asList(conn.table).length > 1) {
+      throw configError('FERRY_JOB_INVALID', `${path}.connection`, 'a writer takes one table; write each target with its own job.content entry');
+    }
+    const configs = connectionConfigs(this.dialect.name, conn.jdbcUrl, `${path}.connection[0].jdbcUrl`, p.username, p.password);
+    this.config = configs[0]!;
+    this.table = asList(conn.table)[0]!;
+    this.quotedTable = this.dialect.quoteIdent(this.table);
+    this.session = await this.dialect.connect(this.config);
+    for (const sql of p.session ?? []) await this.session.execute(sql);
+    const info = await this.session.columns(this.table).catch((err: Error) => {
+      throw configError('FERRY_JOB_INVALID', `${path}.connection[0].table`, err.message);
+    });
+    const known = new Map(info.map((c) => [c.name.toLowerCase(), c.name]));
+    const wanted = (p.column ?? ['*']).map((c) => (typeof c === 'string' ? c : c.name));
+    this.columns = [];
+    for (const [i, name] of wanted.entries()) {
+      if (name === '*') {
+        this.columns.push(...info.map((c) => c.name));
+        continue;
+      }
+      const bare = name.replace(/^[`"]|[`"]$/g, '');
+      const real = known.get(bare.toLowerCase());
+      if (!real) throw configError('FERRY_JOB_INVALID', `${path}.column[${i}]`, `column "${bare}" does not exist in ${this.table}; its columns are: ${info.map((c) => c.name).join(', ')}`);
+      this.columns.push(real);
+    }
+  }
+
+  columnCount(): number {
+    return this.columns.length;
+  }
+
+  async prepare(): Promise<void> {
+    for (const sql of this.ctx.parameter.preSql ?? []) await this.session!.execute(withTable(sql, this.quotedTable));
+  }
+
+  split(readerTaskCount: number): WriterTaskParams[] {
+    const p = this.ctx.parameter;
+    const task: WriterTaskParams = {
+      config: this.config,
+      session: p.session ?? [],
+      table: this.table,
+      columns: this.columns,
+      mode: parseMode(p.writeMode)!,
+      conflictColumns: p.conflictColumns ?? p.updateKey?.key,
+      batchSize: p.batchSize ?? DEFAULT_BATCH[this.dialect.name],
+      batchBytes: p.batchByteSize ?? 32 * 1024 * 1024,
+    };
+    return Array.from({ length: readerTaskCount }, () => task);
+  }
+
+  async post(): Promise<void> {
+    for (const sql of this.ctx.parameter.postSql ?? []) await this.session!.execute(withTable(sql, this.quotedTable));
+  }
+
+  async destroy(): Promise<void> {
+    await this.session?.close();
+  }
+}
+
+class RdbmsWriterTask implements WriterTask {
+  private session: DbSession | undefined;
+  private writer: TableWriter | undefined;
+  constructor(private readonly ctx: TaskContext<WriterTaskParams>) {}
+
+  async startWrite(receiver: RecordReceiver): Promise<void> {
+    const p = this.ctx.parameter;
+    this.session = await dialectFor(p.config.dialect).connect(p.config);
+    for (const sql of p.session) await this.session.execute(sql);
+    this.writer = await this.session.writer({ table: p.table, columns: p.columns, mode: p.mode, conflictColumns: p.conflictColumns, batchSize: p.batchSize, batchBytes: p.batchBytes });
+    let pending: Row[] = [];
+    for await (const rows of receiver) {
+      for (const row of rows) pending.push(row);
+      if (pending.length >= p.batchSize) {
+        await this.writer.writeBatch(pending);
+        pending = [];
+      }
+    }
+    if (pending.length > 0) await this.writer.writeBatch(pending);
+  }
+
+  // Committed batches cannot be taken back: a failed task is not run again (resume comes later).
+  supportsFailover(): boolean {
+    return false;
+  }
+
+  async destroy(): Promise<void> {
+    await this.writer?.close().catch(() => {});
+    await this.session?.close();
+  }
+}
+
+export function makeWriter(name: string, dialectName: DialectName): WriterPlugin<WriterParams> {
+  return {
+    name,
+    kind: 'writer',
+    description: `Writes into a ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} table (DataX ${name})`,
+    parameter: writerSchema(dialectName),
+    async createJob(ctx) {
+      const job = new RdbmsWriterJob(dialectFor(dialectName), ctx);
+      try {
+        await job.init();
+      } catch (err) {
+        await job.destroy();
+        throw err instanceof FerryError ? err : new FerryError('FERRY_PLUGIN_ERROR', (err as Error).message, { cause: err });
+      }
+      return job;
+    },
+    createTask: (ctx) => new RdbmsWriterTask(ctx as TaskContext<WriterTaskParams>),
+  };
+}
