@@ -1,12 +1,12 @@
 /**
  * COPY-text vs cursor reading, and COPY vs upsert writing, on a 6-column table (bigint, int,
- * double precision, varchar(40), timestamp, numeric(12,2)). Not a spec (uvu does not pick it
- * up): run `npx tsc -p . && node dist/spec/rdbms/postgresql/bench.js [rows] [reps]`.
+ * double precision, varchar(40), timestamp, numeric(12,2)), side by side in one run:
+ *   npm run build && node dist/bench/pg-paths.js [rows] [reps]
  */
-import { parseConnectionUrl } from '../../../lib/rdbms/connection.js';
-import { postgresqlDialect } from '../../../lib/rdbms/postgresql/dialect.js';
-import type { PgSession } from '../../../lib/rdbms/postgresql/dialect.js';
-import type { Row } from '../../../channel/value.js';
+import { parseConnectionUrl } from '../lib/rdbms/connection.js';
+import { postgresqlDialect } from '../lib/rdbms/postgresql/dialect.js';
+import type { PgSession } from '../lib/rdbms/postgresql/dialect.js';
+import type { Row } from '../channel/value.js';
 
 const PG_URL = process.env.FERRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ROWS = Number(process.argv[2] ?? 1_000_000);
