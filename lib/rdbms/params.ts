@@ -3,7 +3,7 @@
  * FlinkX write them, and how they become connections.
  */
 import type { Schema } from '../job/schema.js';
-import { configError } from '../errors.js';
+import { configError, FerryError } from '../errors.js';
 import { parseConnectionUrl } from './connection.js';
 import type { ConnectionConfig, DialectName } from './dialect.js';
 
@@ -99,4 +99,15 @@ export function connectionConfigs(dialect: DialectName, jdbcUrl: unknown, path: 
 /** `@table` in preSql/postSql, as DataX: the table's name. */
 export function withTable(sql: string, quotedTable: string): string {
   return sql.replaceAll('@table', quotedTable);
+}
+
+/** Runs a Job side's init; on failure releases what it opened and rethrows as a FerryError. */
+export async function initialised<J extends { init(): Promise<void>; destroy(): Promise<void> }>(job: J): Promise<J> {
+  try {
+    await job.init();
+  } catch (err) {
+    await job.destroy();
+    throw err instanceof FerryError ? err : new FerryError('FERRY_PLUGIN_ERROR', (err as Error).message, { cause: err });
+  }
+  return job;
 }

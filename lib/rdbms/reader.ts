@@ -3,11 +3,11 @@
  * (names, "*", expressions, FlinkX constant objects), `where`, `splitPk`, `connection` with
  * `table` or `querySql` (several = a sharded source) — over one Dialect.
  */
-import { configError, FerryError } from '../errors.js';
+import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
 import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
-import { asList, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
+import { asList, initialised, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
@@ -250,16 +250,7 @@ export function makeReader(name: string, dialectName: DialectName): ReaderPlugin
     kind: 'reader',
     description: `Reads ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} tables or queries (DataX ${name})`,
     parameter: readerSchema(dialectName),
-    async createJob(ctx) {
-      const job = new RdbmsReaderJob(dialectFor(dialectName), ctx);
-      try {
-        await job.init();
-      } catch (err) {
-        await job.destroy();
-        throw err instanceof FerryError ? err : new FerryError('FERRY_PLUGIN_ERROR', (err as Error).message, { cause: err });
-      }
-      return job;
-    },
+    createJob: (ctx) => initialised(new RdbmsReaderJob(dialectFor(dialectName), ctx)),
     createTask: (ctx) => new RdbmsReaderTask(ctx as TaskContext<ReaderTaskParams>),
   };
 }

@@ -4,11 +4,11 @@
  * with the `@table` placeholder, `session`, `batchSize` — over one Dialect. Each batch is one
  * transaction.
  */
-import { configError, FerryError } from '../errors.js';
+import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
 import type { JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
 import type { Row } from '../../channel/value.js';
-import { asList, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
+import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, TableWriter, WriteMode } from './dialect.js';
 
@@ -180,16 +180,7 @@ export function makeWriter(name: string, dialectName: DialectName): WriterPlugin
     kind: 'writer',
     description: `Writes into a ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} table (DataX ${name})`,
     parameter: writerSchema(dialectName),
-    async createJob(ctx) {
-      const job = new RdbmsWriterJob(dialectFor(dialectName), ctx);
-      try {
-        await job.init();
-      } catch (err) {
-        await job.destroy();
-        throw err instanceof FerryError ? err : new FerryError('FERRY_PLUGIN_ERROR', (err as Error).message, { cause: err });
-      }
-      return job;
-    },
+    createJob: (ctx) => initialised(new RdbmsWriterJob(dialectFor(dialectName), ctx)),
     createTask: (ctx) => new RdbmsWriterTask(ctx as TaskContext<WriterTaskParams>),
   };
 }

@@ -13,6 +13,7 @@
 import { escape } from 'mysql2';
 import { DateTime, Decimal, type Value } from '../../../channel/value.js';
 import { FerryError } from '../../errors.js';
+import { civilFromDays, daysFromCivil, MS_PER_DAY } from '../../util/civil.js';
 
 /** mysql2's column type codes (mysql2/lib/constants/types.js). */
 export const T = {
@@ -37,31 +38,9 @@ export interface FieldInfo {
 export type Converter = (v: unknown) => Value;
 
 // ---------------------------------------------------------------------------------------------
-// Calendar arithmetic (proleptic Gregorian, H. Hinnant's algorithms): no Date objects per value.
+// Calendar arithmetic: lib/util/civil.ts (no Date objects per value).
 
-const MS_PER_DAY = 86_400_000;
 
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** [year, month 1-12, day 1-31] of a day number (days since 1970-01-01). */
-export function civilFromDays(z: number): [number, number, number] {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m, d];
-}
 
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;

@@ -11,6 +11,7 @@
  */
 import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Value } from '../../../channel/value.js';
+import { civilFromDays, daysFromCivil, MS_PER_DAY } from '../../util/civil.js';
 
 /** Type OIDs of the built-in types the converters know (pg_type.oid, fixed since 8.x). */
 export const OID = {
@@ -39,7 +40,7 @@ export const OID = {
 /** Text of one non-null field -> ferry value. */
 export type Converter = (text: string) => Value;
 
-const MS_PER_DAY = 86_400_000;
+
 
 const toString: Converter = (s) => s;
 const toInt: Converter = (s) => +s;
@@ -77,15 +78,6 @@ function decodeByteaEscape(s: string): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 function digits(s: string, from: number, to: number): number {
   let n = 0;
@@ -245,15 +237,8 @@ export class DateFormatter {
   /** `YYYY-MM-DD` of a day number (years <= 0 as PostgreSQL's BC years, flagged in `bc`). */
   day(days: number): string {
     if (days === this.lastDay) return this.lastDayText;
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const m = mp < 10 ? mp + 3 : mp - 9;
-    let y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    const [year, m, d] = civilFromDays(days);
+    let y = year;
     this.lastBc = y <= 0;
     if (this.lastBc) y = 1 - y; // 0 is 1 BC
     const ys = y >= 1000 ? `${y}` : `000${y}`.slice(-4);

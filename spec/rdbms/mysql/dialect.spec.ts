@@ -11,9 +11,8 @@ import { FerryError } from '../../../lib/errors.js';
 import { parseConnectionUrl } from '../../../lib/rdbms/connection.js';
 import type { ConnectionConfig, WriterOptions } from '../../../lib/rdbms/dialect.js';
 import { mysqlDialect, type MysqlSession } from '../../../lib/rdbms/mysql/dialect.js';
-import {
-  civilFromDays, daysFromCivil, formatDateTime, readDate, readDateTime, readTime, sqlLiteral, MysqlValueError,
-} from '../../../lib/rdbms/mysql/convert.js';
+import { formatDateTime, readDate, readDateTime, readTime, sqlLiteral, MysqlValueError } from '../../../lib/rdbms/mysql/convert.js';
+import { civilFromDays, daysFromCivil } from '../../../lib/util/civil.js';
 import { quoteIdent, splitIdent } from '../../../lib/rdbms/mysql/ident.js';
 import type { WriteMethod } from '../../../lib/rdbms/mysql/writer.js';
 

@@ -14,7 +14,8 @@ import type { DbSession } from '../../../lib/rdbms/dialect.js';
 import { postgresqlDialect, PgValueError, splitIdent } from '../../../lib/rdbms/postgresql/dialect.js';
 import type { PgSession } from '../../../lib/rdbms/postgresql/dialect.js';
 import { CopyTextDecoder, escapeCopyText, unescapeCopyText } from '../../../lib/rdbms/postgresql/copy-text.js';
-import { DateFormatter, converterFor, daysFromCivil, OID, toTimestamptz } from '../../../lib/rdbms/postgresql/types.js';
+import { DateFormatter, converterFor, OID, toTimestamptz } from '../../../lib/rdbms/postgresql/types.js';
+import { daysFromCivil } from '../../../lib/util/civil.js';
 
 const PG_URL = process.env.FERRY_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const cfg = parseConnectionUrl(PG_URL, 'postgresql', 'FERRY_PG_URL');
