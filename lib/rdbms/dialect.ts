@@ -46,6 +46,12 @@ export interface WriterOptions {
 /** Writes batches into one table. Each writeBatch is one transaction. */
 export interface TableWriter {
   writeBatch(rows: Row[]): Promise<void>;
+  /**
+   * Optional streaming form of a batch: add() sends rows into an open transaction at once and
+   * commit() ends it, so the rows of a large batch are never all held in memory.
+   */
+  add?(rows: Row[]): Promise<void>;
+  commit?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -152,15 +152,30 @@ class RdbmsWriterTask implements WriterTask {
     this.session = await dialectFor(p.config.dialect).connect(p.config);
     for (const sql of p.session) await this.session.execute(sql);
     this.writer = await this.session.writer({ table: p.table, columns: p.columns, mode: p.mode, conflictColumns: p.conflictColumns, batchSize: p.batchSize, batchBytes: p.batchBytes });
+    const w = this.writer;
+    if (w.add && w.commit) {
+      // Streaming batches: each frame's rows go out at once; a transaction per batchSize rows.
+      let inBatch = 0;
+      for await (const rows of receiver) {
+        await w.add(rows);
+        inBatch += rows.length;
+        if (inBatch >= p.batchSize) {
+          await w.commit();
+          inBatch = 0;
+        }
+      }
+      await w.commit();
+      return;
+    }
     let pending: Row[] = [];
     for await (const rows of receiver) {
       for (const row of rows) pending.push(row);
       if (pending.length >= p.batchSize) {
-        await this.writer.writeBatch(pending);
+        await w.writeBatch(pending);
         pending = [];
       }
     }
-    if (pending.length > 0) await this.writer.writeBatch(pending);
+    if (pending.length > 0) await w.writeBatch(pending);
   }
 
   // Committed batches cannot be taken back: a failed task is not run again (resume comes later).
