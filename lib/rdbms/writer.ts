@@ -10,7 +10,7 @@ import type { JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, 
 import type { Row } from '../../channel/value.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
-import type { ConnectionConfig, DbSession, Dialect, DialectName, TableWriter, WriteMode } from './dialect.js';
+import type { ConnectionConfig, DbSession, Dialect, DialectName, TableWriter, WriteMode, WriterOptions } from './dialect.js';
 
 export interface WriterParams {
   username?: string;
@@ -27,15 +27,10 @@ export interface WriterParams {
   updateKey?: Record<string, string[]>;
 }
 
-interface WriterTaskParams {
+/** A writer task: where to connect, and the TableWriter's options. */
+interface WriterTaskParams extends WriterOptions {
   config: ConnectionConfig;
   session: string[];
-  table: string;
-  columns: string[];
-  mode: WriteMode;
-  conflictColumns?: string[] | undefined;
-  batchSize: number;
-  batchBytes: number;
 }
 
 const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 10_000 };
@@ -151,7 +146,8 @@ class RdbmsWriterTask implements WriterTask {
     const p = this.ctx.parameter;
     this.session = await dialectFor(p.config.dialect).connect(p.config);
     for (const sql of p.session) await this.session.execute(sql);
-    this.writer = await this.session.writer({ table: p.table, columns: p.columns, mode: p.mode, conflictColumns: p.conflictColumns, batchSize: p.batchSize, batchBytes: p.batchBytes });
+    const { config: _config, session: _session, ...options } = p;
+    this.writer = await this.session.writer(options);
     const w = this.writer;
     if (w.add && w.commit) {
       // Streaming batches: each frame's rows go out at once; a transaction per batchSize rows.
