@@ -84,6 +84,8 @@ export interface TaskReport extends TaskStats {
   /** Set when state is failed or aborted: the root cause, and which side raised it. */
   error?: SerializedError;
   side?: 'reader' | 'writer';
+  /** Set when state is failed or aborted: whether the writer took back what it had written (supportsFailover). */
+  rolledBack?: boolean;
 }
 
 export interface TaskGroupResult {

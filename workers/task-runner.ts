@@ -152,6 +152,7 @@ export class TaskAttempt {
     if (failure) {
       report.error = serializeError(aborted ? this.abort.signal.reason : failure.error);
       report.side = failure.side;
+      report.rolledBack = this.writerSupportsFailover;
     }
     return report;
   }

@@ -278,7 +278,11 @@ export class JobContainer {
     }
     if (aborted) {
       summary.error = { code: 'FERRY_ABORTED', message: 'the job was stopped' };
-      throw new JobFailedError('FERRY_ABORTED', `the job was stopped; ${summary.recordsWritten} records were written by ${summary.tasks.succeeded} finished tasks`, summary);
+      // A stopped task's writer either took its rows back (files) or kept the batches it had
+      // committed (databases): say how many rows the latter kind had been given.
+      const kept = result.reports.filter((r) => r.state !== 'succeeded' && r.rolledBack === false).reduce((n, r) => n + r.recordsWritten, 0);
+      const more = kept > 0 ? `; stopped tasks had given ${kept} more to writers that keep the batches they committed` : '';
+      throw new JobFailedError('FERRY_ABORTED', `the job was stopped; ${summary.recordsWritten} records were written by ${summary.tasks.succeeded} finished tasks${more}`, summary);
     }
     return summary;
   }

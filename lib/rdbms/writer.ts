@@ -149,26 +149,32 @@ class RdbmsWriterTask implements WriterTask {
     const { config: _config, session: _session, ...options } = p;
     this.writer = await this.session.writer(options);
     const w = this.writer;
+    const size = p.batchSize;
     if (w.add && w.commit) {
-      // Streaming batches: each frame's rows go out at once; a transaction per batchSize rows.
+      // Streaming batches: rows go out as frames arrive; a transaction every batchSize rows exactly.
       let inBatch = 0;
-      for await (const rows of receiver) {
-        await w.add(rows);
-        inBatch += rows.length;
-        if (inBatch >= p.batchSize) {
+      for await (const frame of receiver) {
+        let rows = frame;
+        while (inBatch + rows.length >= size) {
+          await w.add(rows.slice(0, size - inBatch));
           await w.commit();
+          rows = rows.slice(size - inBatch);
           inBatch = 0;
         }
+        if (rows.length > 0) await w.add(rows);
+        inBatch += rows.length;
       }
       await w.commit();
       return;
     }
     let pending: Row[] = [];
-    for await (const rows of receiver) {
-      for (const row of rows) pending.push(row);
-      if (pending.length >= p.batchSize) {
-        await w.writeBatch(pending);
-        pending = [];
+    for await (const frame of receiver) {
+      for (const row of frame) {
+        pending.push(row);
+        if (pending.length === size) {
+          await w.writeBatch(pending);
+          pending = [];
+        }
       }
     }
     if (pending.length > 0) await w.writeBatch(pending);

@@ -99,6 +99,27 @@ for (const db of dbs) {
     }
   });
 
+  test(`${db.name}: stopping a job keeps whole committed batches only, and says how many rows the writers had`, async () => {
+    const table = db.table('stop');
+    const controller = new AbortController();
+    try {
+      await exec(db, `CREATE TABLE ${q(table)} (id bigint, v varchar(20))`);
+      setTimeout(() => controller.abort(), 1500);
+      const stopped = job({ name: 'streamreader', parameter: { sliceRecordCount: 1_000_000, column: [{ type: 'long', incr: '1' }, { type: 'string', value: 'x' }] } }, writerOf(db, table, { column: ['id', 'v'], batchSize: 1000 }), 1) as { job: { setting: { speed: Record<string, number> } } };
+      stopped.job.setting.speed.record = 50_000; // 20 s at full length: the stop comes mid-way on any machine
+      const err = await runJob(stopped, { signal: controller.signal }).then(() => undefined, (e: Error) => e);
+      assert.ok(err, 'the job was stopped');
+      const m = /stopped tasks had given (\d+) more to writers that keep the batches they committed$/.exec(err!.message);
+      assert.ok(m, err!.message);
+      const [[count]] = (await db.session.query(`SELECT COUNT(*) FROM ${q(table)}`)) as [[unknown]];
+      const kept = Number(count);
+      assert.ok(kept > 0 && kept % 1000 === 0, `${kept} rows kept: whole batches only`);
+      assert.ok(kept <= Number(m![1]), `${kept} kept of ${m![1]} given`);
+    } finally {
+      await exec(db, `DROP TABLE IF EXISTS ${q(table)}`);
+    }
+  });
+
   test(`${db.name}: a table named we"ird;drop is read and written, and nothing is dropped`, async () => {
     const weird = `we"ird;drop ${db.table('x').slice(-8)}`;
     const guard = db.table('guard');
