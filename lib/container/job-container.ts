@@ -15,7 +15,7 @@ import { ProgressTracker, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import { CONTROL, CONTROL_SLOTS, type ProgressSink, type TaskGroupRequest, type TaskGroupResult, type TaskGroupSpec, type TaskReport, type TaskSpec } from '../../workers/messages.js';
 import type { JobSpec } from '../job/types.js';
-import type { JobContext, Logger, ReaderJob, WriterJob } from '../plugin/spi.js';
+import type { JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
 
 export interface ContainerOptions {
   log: Logger;
@@ -68,8 +68,8 @@ export class JobContainer {
           const ctx = (ref: typeof c.reader): JobContext => ({
             parameter: ref.parameter, path: ref.path, baseDir: job.baseDir, runId: this.runId, log: options.log, signal: this.abort.signal,
           });
-          const reader = await (c.reader.plugin as import('../plugin/spi.js').ReaderPlugin).createJob(ctx(c.reader));
-          const writer = await (c.writer.plugin as import('../plugin/spi.js').WriterPlugin).createJob(ctx(c.writer));
+          const reader = await (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader));
+          const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer));
           jobs.push({ reader, writer });
           const rc = reader.columnCount?.();
           const wc = writer.columnCount?.();

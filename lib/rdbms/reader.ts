@@ -5,7 +5,7 @@
  */
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
-import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, TaskContext } from '../plugin/spi.js';
+import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
 import { rangeConditions } from './split-pk.js';
@@ -218,7 +218,7 @@ class RdbmsReaderTask implements ReaderTask {
   private session: DbSession | undefined;
   constructor(private readonly ctx: TaskContext<ReaderTaskParams>) {}
 
-  async startRead(sender: import('../plugin/spi.js').RecordSender): Promise<void> {
+  async startRead(sender: RecordSender): Promise<void> {
     const p = this.ctx.parameter;
     const dialect = dialectFor(p.config.dialect);
     this.session = await dialect.connect(p.config);
