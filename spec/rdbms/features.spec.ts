@@ -120,6 +120,31 @@ for (const db of dbs) {
     }
   });
 
+  test(`${db.name}: DataX URL parameters (currentSchema; useUnicode, characterEncoding, serverTimezone) work`, async () => {
+    const table = db.table('url');
+    const schema = db.name === 'postgresql' ? db.table('schema') : undefined;
+    const target = schema ? `${schema}.${table}` : table;
+    try {
+      if (schema) await exec(db, `CREATE SCHEMA ${q(schema)}`);
+      await exec(db, `CREATE TABLE ${db.dialect.quoteIdent(target)} (id bigint PRIMARY KEY, v varchar(20)) ${db.name === 'mysql' ? 'CHARACTER SET utf8mb4' : ''}`);
+      await exec(db, `INSERT INTO ${db.dialect.quoteIdent(target)} VALUES (1, 'emoji 😀')`);
+      const params = db.name === 'postgresql' ? `?currentSchema=${schema}` : '?useUnicode=true&characterEncoding=utf8&serverTimezone=Asia/Shanghai&useSSL=false';
+      const lines: string[] = [];
+      const { dir, cleanup } = tempDir();
+      try {
+        // The table is named without its schema: currentSchema must find it.
+        await runJob(job(readerOf(db, { connection: [{ jdbcUrl: [db.jdbcUrl + params], table: [table] }] }), { name: 'txtfilewriter', parameter: { path: dir, fileName: 'out.csv' } }, 1));
+        lines.push(...(await import('node:fs')).readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n'));
+      } finally {
+        cleanup();
+      }
+      assert.equal(lines, ['1,emoji 😀']);
+    } finally {
+      await exec(db, `DROP TABLE IF EXISTS ${db.dialect.quoteIdent(target)}`);
+      if (schema) await exec(db, `DROP SCHEMA IF EXISTS ${q(schema)}`);
+    }
+  });
+
   test(`${db.name}: a table named we"ird;drop is read and written, and nothing is dropped`, async () => {
     const weird = `we"ird;drop ${db.table('x').slice(-8)}`;
     const guard = db.table('guard');
