@@ -65,11 +65,6 @@ export class DateTime {
   }
 }
 
-/** A Date or DateTime as a JS Date (milliseconds), for formatting. */
-export function asDate(v: Date | DateTime): Date {
-  return v instanceof Date ? v : v.toDate();
-}
-
 export type Value = null | boolean | number | bigint | string | Decimal | DateTime | Date | Uint8Array;
 export type Row = Value[];
 

@@ -104,9 +104,3 @@ export function serializeError(err: unknown): SerializedError {
   return { name: 'Error', code: 'FERRY_PLUGIN_ERROR', message: String(err), retryable: true };
 }
 
-export function deserializeError(data: SerializedError): FerryError {
-  const err = new FerryError(data.code, data.message, { retryable: data.retryable });
-  err.name = data.name;
-  if (data.stack !== undefined) err.stack = data.stack;
-  return err;
-}
