@@ -98,6 +98,21 @@ export function valueToString(value: Value): string | null {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
 }
 
+/** A JSON value standing for a record's value, for the dirty file. */
+export type JsonValue = null | boolean | number | string | { base64: string };
+
+/**
+ * A value as JSON without loss: bigint and decimals as strings (a JSON number would round
+ * them), NaN and infinities as strings, dates as text, bytes as {"base64": ...}.
+ */
+export function valueToJson(value: Value | undefined): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof Uint8Array) return { base64: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  return valueToString(value);
+}
+
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }

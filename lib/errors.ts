@@ -1,6 +1,6 @@
 /**
  * Every condition a user can meet has a code, a short message that names the fix, and an exit
- * code (0 success, 1 job failed, 2 bad job file or usage). Errors cross worker threads as
+ * code (0 success, 1 job failed, 2 bad job file or usage, 3 error limit exceeded). Errors cross worker threads as
  * SerializedError data because piscina and comlink drop custom properties.
  */
 export type ErrorCode =
@@ -17,11 +17,14 @@ export type ErrorCode =
   | 'FERRY_RECORD_TOO_LARGE'
   | 'FERRY_ABORTED'
   | 'FERRY_DB_CONNECT'
+  | 'FERRY_RECORD_REJECTED'
+  | 'FERRY_ERROR_LIMIT'
   | 'FERRY_INTERNAL';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
+export const EXIT_ERROR_LIMIT = 3;
 
 export class FerryError extends Error {
   readonly code: ErrorCode;
@@ -73,6 +76,45 @@ export class JobFailedError extends FerryError {
     this.name = 'JobFailedError';
     this.summary = summary;
   }
+}
+
+/**
+ * More dirty records than setting.errorLimit allows. Exit code 3, so that a nightly script can
+ * tell "the data is bad" (look at the dirty file) from "the job broke" (exit 1).
+ */
+export class ErrorLimitError extends JobFailedError {
+  constructor(message: string, summary?: unknown) {
+    super('FERRY_ERROR_LIMIT', message, summary);
+    this.name = 'ErrorLimitError';
+  }
+  override get exitCode(): number {
+    return EXIT_ERROR_LIMIT;
+  }
+}
+
+/**
+ * One record was refused — by the target (a constraint, a value too long or out of range, NUL
+ * in PostgreSQL text) or by the reader's parsing — while the connection and the rest of the
+ * batch are fine. Writers isolate such records and the task runner makes them dirty records.
+ */
+export class RecordError extends FerryError {
+  /** The database's own error code (SQLSTATE, MySQL's ER_...), or ferry's. */
+  readonly dbCode: string;
+  readonly column: string | undefined;
+  /** Index of the refused record within the rows the failed call was given, when the database says. */
+  readonly rowIndex: number | undefined;
+  constructor(message: string, options: { dbCode: string; column?: string | undefined; rowIndex?: number | undefined; cause?: unknown }) {
+    super('FERRY_RECORD_REJECTED', message, { cause: options.cause });
+    this.name = 'RecordError';
+    this.dbCode = options.dbCode;
+    this.column = options.column;
+    this.rowIndex = options.rowIndex;
+  }
+}
+
+/** A lost connection, a deadlock, too many connections: the same work may succeed when tried again. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof FerryError && err.retryable && !(err instanceof RecordError);
 }
 
 /** A plugin's task failed. Thrown by plugins for conditions they recognise; any other throw is wrapped. */

@@ -8,7 +8,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../lib/errors.js';
-import type { TaskParameter } from '../lib/plugin/spi.js';
+import type { DirtyRecord, RetryPolicy, TaskParameter } from '../lib/plugin/spi.js';
+import type { JsonValue } from '../channel/value.js';
 import type { RateCaps } from '../channel/rate-limiter.js';
 
 /** Int32 slots of the job's control SharedArrayBuffer, shared by every worker. */
@@ -45,6 +46,8 @@ export interface TaskGroupSpec {
   caps: RateCaps;
   maxRetryTimes: number;
   retryIntervalMs: number;
+  /** Retries of transient failures inside a task (setting.retry). */
+  retry: RetryPolicy;
   /** How often the worker sends a ProgressReport. */
   progressIntervalMs: number;
   control: SharedArrayBuffer;
@@ -72,6 +75,8 @@ export interface TaskStats {
   readerWaitMs: number;
   /** ms the writer loop waited for records (DataX: WaitReaderTime). */
   writerWaitMs: number;
+  /** Dirty records the task reported so far (sent to the main thread with ProgressSink.dirty). */
+  dirtyRecords: number;
 }
 
 export interface ProgressReport {
@@ -93,8 +98,17 @@ export interface TaskGroupResult {
   tasks: TaskReport[];
 }
 
+/** A dirty record on its way to the dirty file: values as JSON, and which task and plugin found it. */
+export interface DirtyReport extends Omit<DirtyRecord, 'values'> {
+  taskId: number;
+  plugin: string;
+  values?: JsonValue[] | undefined;
+}
+
 /** What the main thread exposes to workers over the port. */
 export interface ProgressSink {
   progress(report: ProgressReport): void;
+  /** Dirty records, in the order found; the worker awaits the call before a task reports its end. */
+  dirty(records: DirtyReport[]): void;
   log(level: 'info' | 'warn', message: string): void;
 }

@@ -8,8 +8,13 @@ import { ChannelReceiver, ChannelSender } from '../channel/channel.js';
 import { F64 } from '../channel/slots.js';
 import { importPlugin } from '../lib/plugin/registry.js';
 import { FerryError, serializeError } from '../lib/errors.js';
-import type { Logger, ReaderPlugin, ReaderTask, TaskContext, WriterPlugin, WriterTask } from '../lib/plugin/spi.js';
-import type { TaskGroupSpec, TaskReport, TaskSpec, TaskStats } from './messages.js';
+import { valueToJson } from '../channel/value.js';
+import type { DirtyRecord, Logger, ReaderPlugin, ReaderTask, TaskContext, WriterPlugin, WriterTask } from '../lib/plugin/spi.js';
+import type { DirtyReport, TaskGroupSpec, TaskReport, TaskSpec, TaskStats } from './messages.js';
+
+/** Dirty records are sent to the main thread in batches of this many, or after DIRTY_FLUSH_MS. */
+const DIRTY_BATCH = 100;
+const DIRTY_FLUSH_MS = 20;
 
 const plugins = new Map<string, Promise<ReaderPlugin | WriterPlugin>>();
 
@@ -29,10 +34,40 @@ export class TaskAttempt {
   private readonly abort = new AbortController();
   private readonly started = performance.now();
   writerSupportsFailover = false;
+  private dirtyCount = 0;
+  private dirtyBuffer: DirtyReport[] = [];
+  private dirtyTimer: NodeJS.Timeout | undefined;
+  /** The chain of dirty batches sent, in order; its failure (the dirty file cannot be written) fails the task. */
+  private dirtySent: Promise<void> = Promise.resolve();
 
-  constructor(readonly task: TaskSpec, readonly attempt: number, private readonly group: TaskGroupSpec, private readonly log: Logger) {
+  constructor(
+    readonly task: TaskSpec,
+    readonly attempt: number,
+    private readonly group: TaskGroupSpec,
+    private readonly log: Logger,
+    private readonly sendDirty: (records: DirtyReport[]) => Promise<void>,
+  ) {
     this.sab = createRingBuffer(group.channelBytes);
     this.stats = new RingConsumer(this.sab).stats;
+  }
+
+  private dirty(record: DirtyRecord, plugin: string): void {
+    this.dirtyCount++;
+    this.dirtyBuffer.push({ ...record, values: record.values?.map(valueToJson), taskId: this.task.taskId, plugin });
+    if (this.dirtyBuffer.length >= DIRTY_BATCH) void this.flushDirty().catch(() => {});
+    else this.dirtyTimer ??= setTimeout(() => void this.flushDirty().catch(() => {}), DIRTY_FLUSH_MS);
+  }
+
+  /** Sends the buffered dirty records; resolves when the main thread has taken every one sent so far. */
+  private flushDirty(): Promise<void> {
+    clearTimeout(this.dirtyTimer);
+    this.dirtyTimer = undefined;
+    if (this.dirtyBuffer.length > 0) {
+      const batch = this.dirtyBuffer;
+      this.dirtyBuffer = [];
+      this.dirtySent = this.dirtySent.then(() => this.sendDirty(batch));
+    }
+    return this.dirtySent;
   }
 
   snapshot(state: TaskStats['state']): TaskStats {
@@ -47,6 +82,7 @@ export class TaskAttempt {
       bytesWritten: s[F64.BYTES_RECEIVED] as number,
       readerWaitMs: s[F64.READER_WAIT_MS] as number,
       writerWaitMs: s[F64.WRITER_WAIT_MS] as number,
+      dirtyRecords: this.dirtyCount,
     };
   }
 
@@ -65,8 +101,10 @@ export class TaskAttempt {
     };
     this.abort.signal.addEventListener('abort', onAbort, { once: true });
 
-    const ctx = (parameter: TaskContext['parameter'], side: string): TaskContext => ({
+    const ctx = (parameter: TaskContext['parameter'], side: string, plugin: string): TaskContext => ({
       parameter,
+      dirty: (record) => this.dirty(record, plugin),
+      retry: group.retry,
       taskId: task.taskId,
       taskGroupId: group.taskGroupId,
       attempt: this.attempt,
@@ -91,11 +129,11 @@ export class TaskAttempt {
     try {
       // Writer first, as DataX starts it first: a reader must never run with nowhere to write.
       const writerPlugin = (await loadPlugin(task.writer.moduleUrl, task.writer.name)) as WriterPlugin;
-      writer = await writerPlugin.createTask(ctx(task.writer.parameter, 'writer'));
+      writer = await writerPlugin.createTask(ctx(task.writer.parameter, 'writer', task.writer.name));
       await writer.prepare?.();
       setupSide = 'reader';
       const readerPlugin = (await loadPlugin(task.reader.moduleUrl, task.reader.name)) as ReaderPlugin;
-      reader = await readerPlugin.createTask(ctx(task.reader.parameter, 'reader'));
+      reader = await readerPlugin.createTask(ctx(task.reader.parameter, 'reader', task.reader.name));
       await reader.prepare?.();
 
       const r = reader;
@@ -144,6 +182,12 @@ export class TaskAttempt {
           fail(err, side);
         }
       }
+      // The task has not ended until the main thread holds every dirty record it found.
+      try {
+        await this.flushDirty();
+      } catch (err) {
+        fail(new FerryError('FERRY_PLUGIN_ERROR', `cannot record dirty records: ${messageOf(err)}`, { cause: err }), 'writer');
+      }
     }
 
     const aborted = this.abort.signal.aborted;
@@ -153,6 +197,10 @@ export class TaskAttempt {
       report.error = serializeError(aborted ? this.abort.signal.reason : failure.error);
       report.side = failure.side;
       report.rolledBack = this.writerSupportsFailover;
+      const target = writer?.target?.();
+      if (!aborted && !this.writerSupportsFailover && target && this.stats[F64.RECORDS_RECEIVED]! > 0) {
+        report.error.message += `; ${target} holds the rows this task committed before it failed (up to ${this.stats[F64.RECORDS_RECEIVED]}): running the job again would write them twice unless the target is emptied first (preSql) or written with writeMode update`;
+      }
     }
     return report;
   }

@@ -47,7 +47,7 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
         reports.push(notRun(task, attempt, stopReason));
         return;
       }
-      const run = new TaskAttempt(task, attempt, spec, log);
+      const run = new TaskAttempt(task, attempt, spec, log, (records) => sink.dirty(records));
       running.add(run);
       const result = await run.run();
       running.delete(run);
@@ -88,7 +88,7 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
 function notRun(task: TaskSpec, attempt: number, reason: string): TaskReport {
   return {
     taskId: task.taskId, state: 'aborted', attempt, elapsedMs: 0,
-    recordsRead: 0, bytesRead: 0, recordsWritten: 0, bytesWritten: 0, readerWaitMs: 0, writerWaitMs: 0,
+    recordsRead: 0, bytesRead: 0, recordsWritten: 0, bytesWritten: 0, readerWaitMs: 0, writerWaitMs: 0, dirtyRecords: 0,
     error: { name: 'FerryError', code: 'FERRY_ABORTED', message: reason, retryable: false },
   };
 }

@@ -51,7 +51,7 @@ export class Console implements Logger {
 /** On a TTY: the live line, refreshed often. Otherwise: DataX's log line every report interval. */
 export function progressPrinter(console: Console, reportIntervalMs: number): { intervalMs: number; onProgress: (p: JobProgress) => void } {
   if (console.isTTY) return { intervalMs: 250, onProgress: (p) => console.setLive(formatLiveLine(p)) };
-  return { intervalMs: reportIntervalMs, onProgress: (p) => console.info(formatLogLine(p, 0)) };
+  return { intervalMs: reportIntervalMs, onProgress: (p) => console.info(formatLogLine(p)) };
 }
 
 export function formatSummary(s: JobSummary): string {
@@ -66,7 +66,7 @@ export function formatSummary(s: JobSummary): string {
     ['Records/s', `${formatCount(s.recordsPerSecond)} rec/s`],
     ['Records read', formatCount(s.recordsRead)],
     ['Records written', formatCount(s.recordsWritten)],
-    ['Read/write failures', `${s.readFailures} / ${s.writeFailures}`],
+    ['Read/write failures', `${s.readFailures} / ${s.writeFailures}${s.dirty.file ? ` (dirty records in ${s.dirty.file})` : ''}`],
     ['Phases', `init ${formatDuration(ph.initMs)}, prepare ${formatDuration(ph.prepareMs)}, split ${formatDuration(ph.splitMs)}, run ${formatDuration(ph.runMs)}, post ${formatDuration(ph.postMs)}`],
     ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers`],
     ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],

@@ -9,7 +9,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { configError, FerryError, JobFailedError } from '../errors.js';
+import { configError, ErrorLimitError, FerryError, JobFailedError } from '../errors.js';
+import { DirtyLog, dirtyFilePath } from './dirty-log.js';
 import { planTaskGroups } from './schedule.js';
 import { ProgressTracker, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
@@ -40,8 +41,32 @@ export class JobContainer {
   private readonly phases: PhaseTimes = { initMs: 0, prepareMs: 0, splitMs: 0, runMs: 0, postMs: 0 };
   private readonly abort = new AbortController();
   private tasks: TaskSpec[] = [];
+  private readonly dirty: DirtyLog;
+  /** Set when setting.errorLimit was crossed while the job ran: the job stops, exit code 3. */
+  private limitCrossed: string | undefined;
 
-  constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {}
+  constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {
+    const path = job.settings.dirtyPath;
+    this.dirty = new DirtyLog(path === undefined ? undefined : dirtyFilePath(path, job.baseDir, this.runId), this.runId, options.log);
+  }
+
+  /**
+   * The errorLimit message when it is crossed: `record` (absolute; wins over percentage, as in
+   * DataX) is checked with every dirty record; `percentage` at the end (`final`) and, while
+   * the job runs, once 1000 records were read.
+   */
+  private errorLimitMessage(dirty: number, read: number, final: boolean): string | undefined {
+    const { record, percentage } = this.job.settings.errorLimit;
+    let what: string | undefined;
+    if (record !== undefined) {
+      if (dirty > record) what = `${dirty} dirty records, more than job.setting.errorLimit.record ${record} allows`;
+    } else if (percentage !== undefined && (final || read >= 1000) && read > 0 && dirty / read > percentage) {
+      what = `${dirty} dirty records in ${read} read (${pct(dirty / read)}), more than job.setting.errorLimit.percentage ${percentage} (${pct(percentage)}) allows`;
+    }
+    if (what === undefined) return undefined;
+    const where = this.dirty.file ? `the dirty records are in ${this.dirty.file}` : 'set job.setting.dirty.path to keep the dirty records (the first 10 are in the log)';
+    return `${what}; ${where}`;
+  }
 
   private async timed<T>(phase: keyof PhaseTimes, fn: () => Promise<T>): Promise<T> {
     const t = performance.now();
@@ -103,6 +128,7 @@ export class JobContainer {
       failure = err;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+      this.dirty.close();
       for (const j of jobs) {
         for (const side of [j.reader, j.writer]) {
           try {
@@ -160,8 +186,25 @@ export class JobContainer {
     };
     const tracker = new ProgressTracker(tasks.length, expected);
     const log = this.options.log;
+    const limitCrossed = (message: string | undefined): void => {
+      if (message === undefined || this.limitCrossed !== undefined) return;
+      this.limitCrossed = message;
+      log.warn(`stopping: ${message}`);
+      stopWorkers();
+    };
     const sink: ProgressSink = {
-      progress: (report) => report.tasks.forEach((t) => tracker.update(t)),
+      progress: (report) => {
+        report.tasks.forEach((t) => tracker.update(t));
+        if (s.errorLimit.record === undefined && s.errorLimit.percentage !== undefined) {
+          const { dirty, read } = tracker.dirtyAndRead();
+          // dirty + read: read-phase dirty records never reached the channel's count.
+          limitCrossed(this.errorLimitMessage(dirty, read + dirty, false));
+        }
+      },
+      dirty: (records) => {
+        this.dirty.add(records);
+        if (s.errorLimit.record !== undefined) limitCrossed(this.errorLimitMessage(this.dirty.total, 0, false));
+      },
       log: (level, message) => log[level](message),
     };
     const progressEvery = this.options.progressIntervalMs ?? s.reportIntervalMs;
@@ -200,6 +243,7 @@ export class JobContainer {
             caps,
             maxRetryTimes: s.maxRetryTimes,
             retryIntervalMs: s.retryIntervalMs,
+            retry: s.retry,
             progressIntervalMs: Math.min(500, progressEvery),
             control,
           };
@@ -242,13 +286,15 @@ export class JobContainer {
       endTime: ended.toISOString(),
       elapsedMs,
       recordsRead: sum('recordsRead'),
-      recordsWritten: sum('recordsWritten'),
+      // A writer receives its dirty records too: they are not in the target.
+      recordsWritten: sum('recordsWritten') - done.reduce((n, r) => n + (this.dirty.writtenByTask.get(r.taskId) ?? 0), 0),
       bytesRead: sum('bytesRead'),
       bytesWritten: sum('bytesWritten'),
-      readFailures: 0,
-      writeFailures: 0,
+      readFailures: this.dirty.counts.read,
+      writeFailures: this.dirty.counts.write,
+      dirty: { ...this.dirty.counts, ...(this.dirty.file && this.dirty.total > 0 ? { file: this.dirty.file } : {}) },
       bytesPerSecond: (sum('bytesWritten') * 1000) / Math.max(elapsedMs, 1),
-      recordsPerSecond: (sum('recordsWritten') * 1000) / Math.max(elapsedMs, 1),
+      recordsPerSecond: 0,
       readerWaitMs: sum('readerWaitMs'),
       writerWaitMs: sum('writerWaitMs'),
       phases: this.phases,
@@ -264,8 +310,17 @@ export class JobContainer {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings: this.job.warnings.map((w) => `${w.path}: ${w.message}`),
     };
+    summary.recordsPerSecond = (summary.recordsWritten * 1000) / Math.max(elapsedMs, 1);
+    if (failure instanceof FerryError && failure.exitCode === 2) throw failure;
+    // Checked before task failures: crossing the limit is what stopped the other tasks.
+    const read = result.reports.reduce((n, r) => n + r.recordsRead, 0) + this.dirty.counts.read;
+    const limit = this.limitCrossed ?? (failure || failedTask || aborted ? undefined : this.errorLimitMessage(this.dirty.total, read, true));
+    if (limit !== undefined) {
+      summary.state = 'failed';
+      summary.error = { code: 'FERRY_ERROR_LIMIT', message: limit };
+      throw new ErrorLimitError(limit, summary);
+    }
     if (failure) {
-      if (failure instanceof FerryError && failure.exitCode === 2) throw failure;
       const e = failure instanceof FerryError ? failure : new FerryError('FERRY_PLUGIN_ERROR', (failure as Error)?.message ?? String(failure), { cause: failure });
       summary.error = { code: e.code, message: e.message };
       throw new JobFailedError(e.code, e.message, summary, { cause: failure });
@@ -286,4 +341,8 @@ export class JobContainer {
     }
     return summary;
   }
+}
+
+function pct(fraction: number): string {
+  return `${Number((fraction * 100).toPrecision(3))}%`;
 }

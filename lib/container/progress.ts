@@ -12,6 +12,8 @@ export interface JobProgress {
   bytesPerSecond: number;
   readerWaitMs: number;
   writerWaitMs: number;
+  /** Dirty records so far (read and write). */
+  dirtyRecords: number;
   /** Known when the reader can count ahead (streamreader); then percent and etaSeconds are set. */
   expectedRecords?: number;
   percent?: number;
@@ -33,12 +35,26 @@ export class ProgressTracker {
     this.latest.set(stats.taskId, stats);
   }
 
+  /**
+   * Dirty records and records read, summed from the same samples (each task's pair was taken
+   * at one instant): the basis of errorLimit.percentage while the job runs.
+   */
+  dirtyAndRead(): { dirty: number; read: number } {
+    let dirty = 0;
+    let read = 0;
+    for (const s of this.latest.values()) {
+      dirty += s.dirtyRecords;
+      read += s.recordsRead;
+    }
+    return { dirty, read };
+  }
+
   snapshot(): JobProgress {
     const now = performance.now();
     const p: JobProgress = {
       elapsedMs: now - this.started,
       recordsRead: 0, recordsWritten: 0, bytesRead: 0, bytesWritten: 0,
-      recordsPerSecond: 0, bytesPerSecond: 0, readerWaitMs: 0, writerWaitMs: 0,
+      recordsPerSecond: 0, bytesPerSecond: 0, readerWaitMs: 0, writerWaitMs: 0, dirtyRecords: 0,
       tasks: { total: this.totalTasks, finished: 0, running: 0 },
     };
     for (const s of this.latest.values()) {
@@ -48,6 +64,7 @@ export class ProgressTracker {
       p.bytesWritten += s.bytesWritten;
       p.readerWaitMs += s.readerWaitMs;
       p.writerWaitMs += s.writerWaitMs;
+      p.dirtyRecords += s.dirtyRecords;
       if (s.state === 'running' || s.state === 'retrying') p.tasks.running++;
       else p.tasks.finished++;
     }
@@ -105,15 +122,16 @@ export function formatLiveLine(p: JobProgress): string {
   ];
   if (p.percent !== undefined) parts.push(`${p.percent.toFixed(1)}%`);
   if (p.etaSeconds !== undefined && p.percent !== undefined && p.percent < 100) parts.push(`ETA ${formatDuration(p.etaSeconds * 1000)}`);
+  if (p.dirtyRecords > 0) parts.push(`${formatCount(p.dirtyRecords)} dirty`);
   parts.push(`tasks ${p.tasks.finished}/${p.tasks.total}`);
   return parts.join(' | ');
 }
 
 /** The periodic log line, with DataX's fields. */
-export function formatLogLine(p: JobProgress, errors: number): string {
+export function formatLogLine(p: JobProgress): string {
   let line =
     `Total ${p.recordsWritten} records, ${p.bytesWritten} bytes | Speed ${formatBytes(p.bytesPerSecond)}/s, ${Math.round(p.recordsPerSecond)} records/s | ` +
-    `Error ${errors} records | All Task WaitWriterTime ${(p.readerWaitMs / 1000).toFixed(3)}s | All Task WaitReaderTime ${(p.writerWaitMs / 1000).toFixed(3)}s`;
+    `Error ${p.dirtyRecords} records | All Task WaitWriterTime ${(p.readerWaitMs / 1000).toFixed(3)}s | All Task WaitReaderTime ${(p.writerWaitMs / 1000).toFixed(3)}s`;
   if (p.percent !== undefined) line += ` | Percentage ${p.percent.toFixed(2)}%`;
   return line;
 }

@@ -20,9 +20,11 @@ export interface JobSummary {
   recordsWritten: number;
   bytesRead: number;
   bytesWritten: number;
-  /** Records that failed to read or write (dirty records); 0 until the dirty-record issue lands. */
+  /** Dirty records: records that failed to read or to write (DataX's 读写失败总数). */
   readFailures: number;
   writeFailures: number;
+  /** Dirty records by phase, and the file that holds them (when setting.dirty.path is set and there were any). */
+  dirty: { read: number; write: number; transform: number; file?: string };
   /** Averages over the whole run (DataX: 任务平均流量, 记录写入速度). */
   bytesPerSecond: number;
   recordsPerSecond: number;

@@ -60,6 +60,14 @@ const setting: Schema = {
         hadoopConfig: { type: 'any', warn: 'ignored: ferry writes dirty records to a local file (dirty.path)' },
       },
     },
+    retry: {
+      type: 'object',
+      properties: {
+        maxRetries: { type: 'integer', min: 0, description: 'retries of a transient failure (lost connection, deadlock) inside a task; default 5' },
+        initialIntervalMs: { type: 'integer', min: 0, description: 'pause before the first retry, doubled each time; default 1000' },
+        maxIntervalMs: { type: 'integer', min: 0, description: 'longest pause between retries; default 30000' },
+      },
+    },
     restore: {
       type: 'object',
       properties: {

@@ -4,6 +4,7 @@
  */
 import { configError } from '../errors.js';
 import type { JobSettings, SpeedCaps } from './types.js';
+import { RETRY_DEFAULTS } from '../util/retry.js';
 
 export const SETTING_DEFAULTS = {
   taskGroupChannels: 5,
@@ -65,12 +66,18 @@ export function jobSettings(root: Record<string, unknown>, overrides: SettingsOv
   if (percentage !== undefined) errorLimit.percentage = percentage;
 
   const dirty = at(setting, 'dirty', 'path');
+  const retry = {
+    maxRetries: num(at(setting, 'retry', 'maxRetries')) ?? RETRY_DEFAULTS.maxRetries,
+    initialIntervalMs: num(at(setting, 'retry', 'initialIntervalMs')) ?? RETRY_DEFAULTS.initialIntervalMs,
+    maxIntervalMs: num(at(setting, 'retry', 'maxIntervalMs')) ?? RETRY_DEFAULTS.maxIntervalMs,
+  };
   return {
     channel: overrides.channel ?? channelFrom(speed, jobSpeed, channelSpeed),
     jobSpeed,
     channelSpeed,
     errorLimit,
     dirtyPath: typeof dirty === 'string' && dirty !== '' ? dirty : undefined,
+    retry: { ...retry, maxIntervalMs: Math.max(retry.maxIntervalMs, retry.initialIntervalMs) },
     taskGroupChannels: num(at(core, 'container', 'taskGroup', 'channel')) ?? SETTING_DEFAULTS.taskGroupChannels,
     maxRetryTimes: num(at(core, 'container', 'task', 'failover', 'maxRetryTimes')) ?? SETTING_DEFAULTS.maxRetryTimes,
     retryIntervalMs: num(at(core, 'container', 'task', 'failover', 'retryIntervalInMsec')) ?? SETTING_DEFAULTS.retryIntervalMs,

@@ -1,6 +1,6 @@
 /** What job loading hands to the JobContainer: the job resolved, validated and normalised. */
 import type { JobIssue } from '../errors.js';
-import type { Plugin } from '../plugin/spi.js';
+import type { Plugin, RetryPolicy } from '../plugin/spi.js';
 
 export interface PluginRef<P extends Plugin = Plugin> {
   name: string;
@@ -33,7 +33,10 @@ export interface JobSettings {
   /** Per-channel caps from core.transport.channel.speed. */
   channelSpeed: SpeedCaps;
   errorLimit: { record?: number | undefined; percentage?: number | undefined };
+  /** setting.dirty.path: where dirty records go (a directory, or a .jsonl file name); the run id is added. */
   dirtyPath?: string | undefined;
+  /** setting.retry: transient failures (lost connection, deadlock) retried inside a task, with backoff. */
+  retry: RetryPolicy;
   /** At most this many channels in one TaskGroup (core.container.taskGroup.channel, DataX: 5). */
   taskGroupChannels: number;
   /** Retries of a failed task after its first attempt (core.container.task.failover.maxRetryTimes). */

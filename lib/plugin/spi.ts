@@ -5,7 +5,7 @@
  * default export is a ReaderPlugin or a WriterPlugin; the same module is imported on both sides.
  */
 import type { Schema } from '../job/schema.js';
-import type { Row } from '../../channel/value.js';
+import type { Row, Value } from '../../channel/value.js';
 
 /** A JSON value: task configs cross threads by structured clone, so they stay plain data. */
 export type TaskParameter = object;
@@ -27,6 +27,34 @@ export interface JobContext<P = TaskParameter> {
   signal: AbortSignal;
 }
 
+/**
+ * A record that could not be read, transformed or written. It goes to the dirty file with its
+ * reason instead of the target, and counts against setting.errorLimit.
+ */
+export interface DirtyRecord {
+  phase: 'read' | 'write' | 'transform';
+  /** The record's values as far as they are known (a line that does not parse: its fields as text). */
+  values?: readonly Value[] | undefined;
+  /** The column at fault, when known. */
+  column?: string | undefined;
+  /** The database's own error code (SQLSTATE, ER_DUP_ENTRY, ...) or ferry's (FERRY_...). */
+  code: string;
+  /** The reason, in the database's or the parser's words. */
+  message: string;
+  /** Where a read failure came from: a file and its line (1-based). */
+  file?: string | undefined;
+  line?: number | undefined;
+}
+
+/** How a task retries transient failures (lost connection, deadlock, ...): setting.retry. */
+export interface RetryPolicy {
+  /** Retries after the first failure; 0 turns retrying off. */
+  maxRetries: number;
+  /** Pause before the first retry; it doubles with each retry, up to maxIntervalMs. */
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+}
+
 export interface TaskContext<P = TaskParameter> {
   parameter: P;
   taskId: number;
@@ -38,6 +66,9 @@ export interface TaskContext<P = TaskParameter> {
   log: Logger;
   /** Aborted when the job is cancelled or the paired loop failed: stop reading or writing. */
   signal: AbortSignal;
+  /** Reports a dirty record (and goes on with the next one); the job stops when errorLimit is crossed. */
+  dirty(record: DirtyRecord): void;
+  retry: RetryPolicy;
 }
 
 interface JobLifecycle {
@@ -99,6 +130,8 @@ export interface WriterTask extends TaskLifecycle {
    * duplicating rows (DataX's supportFailOver). Called after a failure.
    */
   supportsFailover?(): boolean;
+  /** Where the rows go, for messages about a failed task ("table t at host:5432/db"). */
+  target?(): string;
 }
 
 interface PluginBase<P> {

@@ -3,7 +3,8 @@
  * (names, "*", expressions, FlinkX constant objects), `where`, `splitPk`, `connection` with
  * `table` or `querySql` (several = a sharded source) — over one Dialect.
  */
-import { configError } from '../errors.js';
+import { configError, isTransient, PluginError } from '../errors.js';
+import { backoffMs, pause } from '../util/retry.js';
 import type { Schema } from '../job/schema.js';
 import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
@@ -36,6 +37,29 @@ interface ReaderTaskParams {
   /** Output position and value of each constant column; the query gives the other positions in order. */
   constants: Array<{ at: number; value: Value }>;
   width: number;
+  /** For a splitPk range: how to read again after the last key sent, when the connection is lost. */
+  resume?: ResumeParams | undefined;
+}
+
+/**
+ * A splitPk range task reads ordered by the key, so that after a lost connection the read goes
+ * on with `key > last key sent` and no row is sent twice or skipped.
+ */
+interface ResumeParams {
+  /** SELECT ... FROM t, with the key appended when the job's columns do not hold it. */
+  select: string;
+  conditions: string[];
+  /** The key column, quoted. */
+  pk: string;
+  /** Where the key is in a fetched row. */
+  keyAt: number;
+  /** The key was appended to the columns: drop it before sending. */
+  dropKey: boolean;
+}
+
+function resumeSql(r: ResumeParams, after?: string): string {
+  const conditions = after === undefined ? r.conditions : [...r.conditions, `${r.pk} > ${after}`];
+  return `${r.select} WHERE ${conditions.join(' AND ')} ORDER BY ${r.pk}`;
 }
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -100,6 +124,9 @@ interface Source {
   table?: string;
   /** SELECT ... FROM table, without WHERE */
   base?: string;
+  /** The select list's items and the FROM part of base. */
+  select?: string[];
+  from?: string;
   where?: string | undefined;
 }
 
@@ -159,10 +186,11 @@ class RdbmsReaderJob implements ReaderJob {
           }
           at++;
         }
-        const base = `SELECT ${select.join(', ')} FROM ${this.dialect.quoteIdent(table)}`;
+        const from = ` FROM ${this.dialect.quoteIdent(table)}`;
+        const base = `SELECT ${select.join(', ')}${from}`;
         const where = p.where?.trim() ? `(${p.where})` : undefined;
         const task = { config, session: p.session ?? [], sql: where ? `${base} WHERE ${where}` : base, fetchSize: p.fetchSize, constants, width: at };
-        this.sources.push({ task, session, table, base, where });
+        this.sources.push({ task, session, table, base, where, select, from });
         if (this.width === undefined) this.width = at;
       }
     }
@@ -193,8 +221,16 @@ class RdbmsReaderJob implements ReaderJob {
         out.push(s.task);
         continue;
       }
+      const keyAt = s.select!.indexOf(pk);
+      const select = keyAt >= 0 ? s.base : `SELECT ${[...s.select!, pk].join(', ')}${s.from!}`;
       for (const cond of rangeConditions(pk, min, max, perTable)) {
-        out.push({ ...s.task, sql: `${s.base} WHERE ${s.where ? `${s.where} AND ` : ''}${cond}` });
+        const conditions = s.where ? [s.where, cond] : [cond];
+        if (/ IS NULL$/.test(cond)) {
+          out.push({ ...s.task, sql: `${s.base} WHERE ${conditions.join(' AND ')}` }); // no key to resume after
+          continue;
+        }
+        const resume: ResumeParams = { select, conditions, pk, keyAt: keyAt >= 0 ? keyAt : s.select!.length, dropKey: keyAt < 0 };
+        out.push({ ...s.task, sql: resumeSql(resume), resume });
       }
     }
     return out;
@@ -218,23 +254,58 @@ class RdbmsReaderTask implements ReaderTask {
   private session: DbSession | undefined;
   constructor(private readonly ctx: TaskContext<ReaderTaskParams>) {}
 
+  /**
+   * Streams the query into the sender. A lost connection (or another transient failure) is
+   * retried with backoff: from the start when nothing was sent yet, after the last key sent
+   * for a splitPk range, and otherwise not at all — the rows already sent cannot be told apart.
+   */
   async startRead(sender: RecordSender): Promise<void> {
     const p = this.ctx.parameter;
+    const { retry, signal, log } = this.ctx;
     const dialect = dialectFor(p.config.dialect);
-    this.session = await dialect.connect(p.config);
-    await runSession(this.session, p.session);
     const constants = p.constants;
-    for await (const batch of this.session.stream(p.sql, { fetchSize: p.fetchSize, signal: this.ctx.signal })) {
-      for (const fetched of batch) {
-        let row: Row = fetched;
-        if (constants.length > 0) {
-          row = new Array(p.width);
-          let f = 0;
-          let c = 0;
-          for (let i = 0; i < p.width; i++) row[i] = constants[c]?.at === i ? constants[c++]!.value : (fetched[f++] as Value);
+    const resume = p.resume;
+    let sent = 0;
+    let lastKey: string | undefined;
+    for (let n = 1; ; n++) {
+      try {
+        if (!this.session) {
+          this.session = await dialect.connect(p.config);
+          await runSession(this.session, p.session);
         }
-        const w = sender.send(row);
-        if (w) await w;
+        const sql = resume && lastKey !== undefined ? resumeSql(resume, lastKey) : p.sql;
+        for await (const batch of this.session.stream(sql, { fetchSize: p.fetchSize, signal })) {
+          for (const fetched of batch) {
+            if (resume) {
+              lastKey = keyLiteral(fetched[resume.keyAt]);
+              if (resume.dropKey) fetched.pop();
+            }
+            let row: Row = fetched;
+            if (constants.length > 0) {
+              row = new Array(p.width);
+              let f = 0;
+              let c = 0;
+              for (let i = 0; i < p.width; i++) row[i] = constants[c]?.at === i ? constants[c++]!.value : (fetched[f++] as Value);
+            }
+            sent++;
+            const w = sender.send(row);
+            if (w) await w;
+          }
+        }
+        return;
+      } catch (err) {
+        if (!isTransient(err) || signal.aborted) throw err;
+        const message = (err as Error).message;
+        if (sent > 0 && (!resume || lastKey === undefined)) {
+          throw new PluginError(`${message}; the read cannot go on where it stopped after ${sent} rows: give the reader a splitPk (an integer key) so that it can`, { cause: err });
+        }
+        if (n > retry.maxRetries) throw new PluginError(`${message} (gave up after ${retry.maxRetries} retries)`, { cause: err });
+        const wait = backoffMs(retry, n);
+        log.warn(`${message}; reconnecting in ${wait} ms to read ${sent > 0 ? `on after ${resume!.pk} ${lastKey}` : 'from the start'} (retry ${n} of ${retry.maxRetries})`);
+        await this.session?.close().catch(() => {});
+        this.session = undefined;
+        await pause(wait, signal);
+        if (signal.aborted) throw err;
       }
     }
   }
@@ -242,6 +313,13 @@ class RdbmsReaderTask implements ReaderTask {
   async destroy(): Promise<void> {
     await this.session?.close();
   }
+}
+
+/** An integer key as a SQL literal (splitPk keys are integers: checked, never text from a row). */
+function keyLiteral(v: Value | undefined): string | undefined {
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v))) return String(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
+  return undefined;
 }
 
 export function makeReader(name: string, dialectName: DialectName): ReaderPlugin<ReaderParams> {

@@ -2,15 +2,15 @@
  * The writer plugins of every RDBMS (mysqlwriter, postgresqlwriter): DataX's keys — `column`,
  * `connection` (jdbcUrl + table), `writeMode` insert | replace | update, `preSql` / `postSql`
  * with the `@table` placeholder, `session`, `batchSize` — over one Dialect. Each batch is one
- * transaction.
+ * transaction; batch-writer.ts retries lost connections and isolates refused records.
  */
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
 import type { JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
-import type { Row } from '../../channel/value.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
-import type { ConnectionConfig, DbSession, Dialect, DialectName, TableWriter, WriteMode, WriterOptions } from './dialect.js';
+import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
+import { BatchWriter, type Connected } from './batch-writer.js';
 
 export interface WriterParams {
   username?: string;
@@ -138,56 +138,39 @@ class RdbmsWriterJob implements WriterJob {
 }
 
 class RdbmsWriterTask implements WriterTask {
-  private session: DbSession | undefined;
-  private writer: TableWriter | undefined;
+  private batches: BatchWriter | undefined;
   constructor(private readonly ctx: TaskContext<WriterTaskParams>) {}
 
   async startWrite(receiver: RecordReceiver): Promise<void> {
     const p = this.ctx.parameter;
-    this.session = await dialectFor(p.config.dialect).connect(p.config);
-    for (const sql of p.session) await this.session.execute(sql);
     const { config: _config, session: _session, ...options } = p;
-    this.writer = await this.session.writer(options);
-    const w = this.writer;
-    const size = p.batchSize;
-    if (w.add && w.commit) {
-      // Streaming batches: rows go out as frames arrive; a transaction every batchSize rows exactly.
-      let inBatch = 0;
-      for await (const frame of receiver) {
-        let rows = frame;
-        while (inBatch + rows.length >= size) {
-          await w.add(rows.slice(0, size - inBatch));
-          await w.commit();
-          rows = rows.slice(size - inBatch);
-          inBatch = 0;
-        }
-        if (rows.length > 0) await w.add(rows);
-        inBatch += rows.length;
+    const connect = async (): Promise<Connected> => {
+      const session = await dialectFor(p.config.dialect).connect(p.config);
+      try {
+        for (const sql of p.session) await session.execute(sql);
+        return { session, writer: await session.writer(options) };
+      } catch (err) {
+        await session.close();
+        throw err;
       }
-      await w.commit();
-      return;
-    }
-    let pending: Row[] = [];
-    for await (const frame of receiver) {
-      for (const row of frame) {
-        pending.push(row);
-        if (pending.length === size) {
-          await w.writeBatch(pending);
-          pending = [];
-        }
-      }
-    }
-    if (pending.length > 0) await w.writeBatch(pending);
+    };
+    this.batches = new BatchWriter(connect, p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
+    await this.batches.open();
+    for await (const frame of receiver) await this.batches.push(frame);
+    await this.batches.finish();
   }
 
-  // Committed batches cannot be taken back: a failed task is not run again (resume comes later).
+  // Committed batches cannot be taken back: a failed task is not run again from the start.
   supportsFailover(): boolean {
     return false;
   }
 
+  target(): string {
+    return `table ${this.ctx.parameter.table} at ${this.ctx.parameter.config.label}`;
+  }
+
   async destroy(): Promise<void> {
-    await this.writer?.close().catch(() => {});
-    await this.session?.close();
+    await this.batches?.close();
   }
 }
 

@@ -1,3 +1,4 @@
+import { RETRY_DEFAULTS } from '../../lib/util/retry.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { JobConfigError } from '../../lib/errors.js';
@@ -52,6 +53,7 @@ test('a DataX job with comments and trailing commas loads', async () => {
     channelSpeed: { byte: undefined, record: undefined },
     errorLimit: { record: 0, percentage: 0.02 },
     dirtyPath: undefined,
+    retry: RETRY_DEFAULTS,
     ...SETTING_DEFAULTS,
   });
   assert.equal(Object.keys(spec.resolved), ['job']);
@@ -85,6 +87,7 @@ test('a DataX job with a core block: channel from the caps, runtime settings fro
     reportIntervalMs: 2000,
     channelBytes: 1048576,
     batchRecords: 64,
+    retry: RETRY_DEFAULTS,
   });
   const overridden = await loadJob(fixture('jobs', 'datax-core.json'), { channel: 7 });
   assert.is(overridden.settings.channel, 7);
@@ -233,6 +236,12 @@ test('validateJob: the same errors as loadJob; the settings and warnings on succ
   } catch (err) {
     assert.is((err as JobConfigError).message, 'job.setting.speed.channel: expected an integer of at least 1, got 0');
   }
+});
+
+
+test('settings: setting.retry with defaults for what it leaves out', () => {
+  assert.equal(jobSettings({ job: { setting: { retry: { maxRetries: 2, initialIntervalMs: 10 } } } }).retry, { maxRetries: 2, initialIntervalMs: 10, maxIntervalMs: 30_000 });
+  assert.equal(jobSettings({ job: { setting: {} } }).retry, RETRY_DEFAULTS);
 });
 
 test.run();

@@ -6,7 +6,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DateTime, Decimal, type Row } from '../../channel/value.js';
 import { JobConfigError, PluginError } from '../../lib/errors.js';
 import { validate } from '../../lib/job/schema.js';
-import type { JobContext, RecordReceiver, RecordSender, TaskContext, TaskParameter } from '../../lib/plugin/spi.js';
+import type { DirtyRecord, JobContext, RecordReceiver, RecordSender, TaskContext, TaskParameter } from '../../lib/plugin/spi.js';
+import { RETRY_DEFAULTS } from '../../lib/util/retry.js';
 import reader, { splitFiles } from '../../lib/plugins/txtfilereader/index.js';
 import writer from '../../lib/plugins/txtfilewriter/index.js';
 import { fixture, tempDir } from '../helpers.js';
@@ -19,9 +20,13 @@ function jobCtx<P>(parameter: P, baseDir: string, path: string): JobContext<P> {
   return { parameter, path, baseDir, runId: 'spec', log, signal: new AbortController().signal };
 }
 
-function taskCtx(parameter: TaskParameter, baseDir: string, opts: { taskId?: number; attempt?: number; signal?: AbortSignal } = {}): TaskContext<any> {
+function taskCtx(parameter: TaskParameter, baseDir: string, opts: { taskId?: number; attempt?: number; signal?: AbortSignal; dirty?: (r: DirtyRecord) => void } = {}): TaskContext<any> {
   return {
     parameter,
+    dirty: opts.dirty ?? ((r) => {
+      throw new Error(`unexpected dirty record: ${r.message}`);
+    }),
+    retry: RETRY_DEFAULTS,
     taskId: opts.taskId ?? 0,
     taskGroupId: 0,
     attempt: opts.attempt ?? 1,
@@ -70,12 +75,13 @@ function receiverOf(rows: Row[], batchSize = 3, failAfter?: number): RecordRecei
   };
 }
 
-async function readAll(parameter: Record<string, unknown>, baseDir: string, advice = 1, slowEvery = 0): Promise<Row[]> {
+/** Reads every task; dirty records go to `dirty` when given, and fail the read otherwise. */
+async function readAll(parameter: Record<string, unknown>, baseDir: string, advice = 1, slowEvery = 0, dirty?: DirtyRecord[]): Promise<Row[]> {
   const job = await reader.createJob(jobCtx(parameter as any, baseDir, READER_PATH));
   const tasks = await job.split(advice);
   const sender = collectingSender(slowEvery);
   for (const [i, p] of tasks.entries()) {
-    const task = await reader.createTask(taskCtx(p, baseDir, { taskId: i }));
+    const task = await reader.createTask(taskCtx(p, baseDir, { taskId: i, ...(dirty ? { dirty: (r: DirtyRecord) => dirty.push(r) } : {}) }));
     await task.startRead(sender);
     await task.destroy?.();
   }
@@ -189,17 +195,22 @@ test('gzip both ways: the writer compresses, the reader decompresses (named or d
   }
 });
 
-test('a value that does not parse: file, line (where the record starts), column and value', async () => {
+test('a value that does not parse is a dirty record: file, line (where the record starts), column and value; the other lines are read', async () => {
   const column = [
     { index: 0, type: 'long' },
     { index: 1, type: 'string' },
   ];
-  const err = await rejects(() => readAll({ path: 'bad-long.csv', column, skipHeader: true }, csvDir));
-  assert.instance(err, PluginError);
-  assert.is(err.message, 'bad-long.csv line 5, column 0: "abc" is not a long');
+  const dirty: DirtyRecord[] = [];
+  const rows = await readAll({ path: 'bad-long.csv', column, skipHeader: true }, csvDir, 1, 0, dirty);
+  assert.equal(rows, [[1, 'a'], [2, 'multi\nline']], 'every record but the header and the bad one');
+  assert.equal(dirty.map((d) => [d.phase, d.file, d.line, d.column, d.code, d.message]), [
+    ['read', 'bad-long.csv', 5, '0', 'FERRY_BAD_VALUE', 'bad-long.csv line 5, column 0: "abc" is not a long'],
+  ]);
+  assert.is(dirty[0]!.values?.[0], 'abc');
 
-  const err2 = await rejects(() => readAll({ path: 'short-line.csv', column: [{ index: 0, type: 'long' }, { index: 2, type: 'string' }] }, csvDir));
-  assert.is(err2.message, 'short-line.csv line 3, column 2: the line has only 2 fields');
+  const dirty2: DirtyRecord[] = [];
+  await readAll({ path: 'short-line.csv', column: [{ index: 0, type: 'long' }, { index: 2, type: 'string' }] }, csvDir, 1, 0, dirty2);
+  assert.equal(dirty2.map((d) => [d.line, d.code, d.message]), [[3, 'FERRY_FIELD_COUNT', 'short-line.csv line 3, column 2: the line has only 2 fields']]);
 });
 
 test('type conversions: long, double, decimal, bool, date formats, bytes, constants, empty numbers', async () => {
@@ -246,7 +257,9 @@ test('type conversions: long, double, decimal, bool, date formats, bytes, consta
 
     const bad = async (type: string, value: string, extra: Record<string, unknown> = {}): Promise<string> => {
       writeFileSync(join(dir, 'v.csv'), `${value}\n`);
-      return (await rejects(() => readAll({ path: 'v.csv', column: [{ index: 0, type, ...extra }] }, dir))).message;
+      const dirty: DirtyRecord[] = [];
+      assert.equal(await readAll({ path: 'v.csv', column: [{ index: 0, type, ...extra }] }, dir, 1, 0, dirty), []);
+      return dirty.map((d) => d.message).join('; ');
     };
     assert.is(await bad('long', '1.5'), 'v.csv line 1, column 0: "1.5" is not a long');
     assert.is(await bad('long', '9223372036854775808'), 'v.csv line 1, column 0: "9223372036854775808" is not a long');
@@ -312,8 +325,10 @@ test('a large file streams in many chunks, multibyte characters across chunk bou
     // line numbers keep counting across chunks: break row 40000 (line 80001)
     lines[40_000] = 'x,y,z';
     writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');
-    const err = await rejects(() => readAll({ path: 'big.csv', column: [{ index: 0, type: 'long' }] }, dir));
-    assert.is(err.message, 'big.csv line 80001, column 0: "x" is not a long');
+    const dirty: DirtyRecord[] = [];
+    const read = await readAll({ path: 'big.csv', column: [{ index: 0, type: 'long' }] }, dir, 1, 0, dirty);
+    assert.is(read.length, 49_999);
+    assert.equal(dirty.map((d) => d.message), ['big.csv line 80001, column 0: "x" is not a long']);
   } finally {
     cleanup();
   }

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { columnType, COLUMN_TYPE_NAMES, type ColumnType, type Row, type Value } from '../../../channel/value.js';
-import { configError, FerryError, PluginError } from '../../errors.js';
+import { configError, FerryError, PluginError, RecordError } from '../../errors.js';
 import { describeValue } from '../../job/describe.js';
 import type { Schema } from '../../job/schema.js';
 import { defineReader, type JobContext, type ReaderTask, type RecordSender, type TaskContext, type TaskParameter } from '../../plugin/spi.js';
@@ -263,14 +263,17 @@ class TxtFileReaderTask implements ReaderTask {
       }
       const f = fields[s.index];
       if (f === undefined) {
-        throw new PluginError(`${name} line ${rec.line}, column ${s.index}: the line has only ${fields.length} field${fields.length === 1 ? '' : 's'}`);
+        throw new RecordError(`${name} line ${rec.line}, column ${s.index}: the line has only ${fields.length} field${fields.length === 1 ? '' : 's'}`,
+          { dbCode: 'FERRY_FIELD_COUNT', column: String(s.index) });
       }
       if (f === nullFormat && !quoted[s.index]) {
         row[i] = null;
         continue;
       }
       const v = s.conv(f);
-      if (v === undefined) throw new PluginError(`${name} line ${rec.line}, column ${s.index}: ${describeValue(f)} is not ${s.expect}`);
+      if (v === undefined) {
+        throw new RecordError(`${name} line ${rec.line}, column ${s.index}: ${describeValue(f)} is not ${s.expect}`, { dbCode: 'FERRY_BAD_VALUE', column: String(s.index) });
+      }
       row[i] = v;
     }
     return row;
@@ -306,7 +309,16 @@ class TxtFileReaderTask implements ReaderTask {
           skip = false;
           continue;
         }
-        const pending = sender.send(this.toRow(rec, name));
+        let row: Row;
+        try {
+          row = this.toRow(rec, name);
+        } catch (err) {
+          if (!(err instanceof RecordError)) throw err;
+          // A line that does not fit the columns is a dirty record: the job goes on without it.
+          this.ctx.dirty({ phase: 'read', file: name, line: rec.line, column: err.column, code: err.dbCode, message: err.message, values: rec.fields });
+          continue;
+        }
+        const pending = sender.send(row);
         if (pending) await pending;
       }
     };

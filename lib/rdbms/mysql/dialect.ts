@@ -466,10 +466,12 @@ export const mysqlDialect = {
       const rows = (await run('SELECT @@max_allowed_packet, @@sql_mode, @@local_infile, @@version')) as unknown[][];
       const [packet, sqlMode, localInfile, version] = rows[0] ?? [];
       const modes = String(sqlMode ?? '').split(',').filter(Boolean);
-      if (modes.includes('NO_BACKSLASH_ESCAPES')) {
-        // Escaped literals use backslashes (mysql2's escape): the mode would turn them into data.
-        await run(`SET SESSION sql_mode = ${escape(modes.filter((m) => m !== 'NO_BACKSLASH_ESCAPES').join(','))}`);
-      }
+      // Escaped literals use backslashes (mysql2's escape): NO_BACKSLASH_ESCAPES would turn them into data.
+      const wanted = modes.filter((m) => m !== 'NO_BACKSLASH_ESCAPES');
+      // Without a strict mode the server truncates a too-long value or turns NULL into '' with
+      // only a warning: the row would be changed silently instead of becoming a dirty record.
+      if (!wanted.some((m) => m.startsWith('STRICT_'))) wanted.push('STRICT_ALL_TABLES');
+      if (wanted.length !== modes.length || wanted.some((m, i) => m !== modes[i])) await run(`SET SESSION sql_mode = ${escape(wanted.join(','))}`);
       return new MysqlSession(conn, cfg, Number(packet) || 4 * 1024 * 1024, Number(localInfile) === 1, String(version ?? ''));
     } catch (err) {
       conn.destroy();

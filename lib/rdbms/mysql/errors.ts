@@ -1,5 +1,5 @@
 /** Driver errors as FerryErrors: one line, the server's reason, whether a retry may help. */
-import { FerryError } from '../../errors.js';
+import { FerryError, RecordError } from '../../errors.js';
 
 /** Codes where the same work may succeed on another try (a dropped or refused connection, a deadlock). */
 const RETRYABLE = new Set([
@@ -55,9 +55,31 @@ export function stripSql(err: unknown): unknown {
   return err;
 }
 
-/** A FerryError for a failed statement: `MySQL <label>: <what>: <reason>`. */
-export function queryError(label: string, what: string, err: unknown, password?: string): FerryError {
+/**
+ * Errors caused by a row's values, not by the connection or the statement (strict sql_mode
+ * makes each of them an error rather than a warning): NOT NULL, duplicate key, too long,
+ * out of range, bad value for the type, foreign key, CHECK constraint, invalid JSON.
+ */
+const RECORD_ERRNOS = new Set([1048, 1062, 1216, 1265, 1264, 1292, 1300, 1364, 1365, 1366, 1367, 1406, 1411, 1452, 1586, 1690, 3140, 3819, 4025]);
+
+/**
+ * A FerryError for a failed statement: `MySQL <label>: <what>: <reason>`; a RecordError when a
+ * row's values were refused. `rowOffset`: index of the statement's first row within the
+ * batch, so that "at row N" in the server's message becomes the row's index in the batch.
+ */
+export function queryError(label: string, what: string, err: unknown, password?: string, rowOffset?: number): FerryError {
   if (err instanceof FerryError) return err;
+  const e = err as DriverError;
+  if (typeof e?.errno === 'number' && RECORD_ERRNOS.has(e.errno)) {
+    const text = e.sqlMessage ?? e.message ?? '';
+    const row = /\bat row (\d+)/.exec(text);
+    return new RecordError(`MySQL ${label}: ${what}: ${driverReason(err, password)}`, {
+      dbCode: e.code ?? String(e.errno),
+      column: /\bcolumn '([^']+)'/i.exec(text)?.[1],
+      rowIndex: row && rowOffset !== undefined ? rowOffset + Number(row[1]) - 1 : undefined,
+      cause: stripSql(err),
+    });
+  }
   return new FerryError('FERRY_PLUGIN_ERROR', `MySQL ${label}: ${what}: ${driverReason(err, password)}`, {
     cause: stripSql(err),
     retryable: isRetryable(err),

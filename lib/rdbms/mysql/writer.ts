@@ -14,7 +14,7 @@
  */
 import { Readable } from 'node:stream';
 import type { Row } from '../../../channel/value.js';
-import { FerryError } from '../../errors.js';
+import { FerryError, RecordError } from '../../errors.js';
 import type { TableWriter, WriterOptions } from '../dialect.js';
 import { sqlLiteral, tsvField } from './convert.js';
 import type { MysqlSession, OkResult } from './dialect.js';
@@ -88,14 +88,14 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
   }
 
   const width = columns.length;
-  const checkWidth = (row: Row): void => {
+  const checkWidth = (row: Row, index: number): void => {
     if (row.length !== width) {
-      throw new FerryError('FERRY_PLUGIN_ERROR', `table ${options.table}: a record has ${row.length} fields for ${width} columns (${columns.join(', ')})`);
+      throw new RecordError(`table ${options.table}: a record has ${row.length} fields for ${width} columns (${columns.join(', ')})`, { dbCode: 'FERRY_FIELD_COUNT', rowIndex: index });
     }
   };
 
-  const tuple = (row: Row): string => {
-    checkWidth(row);
+  const tuple = (row: Row, index: number): string => {
+    checkWidth(row, index);
     let s = '(';
     for (let c = 0; c < width; c++) {
       if (c > 0) s += ',';
@@ -107,8 +107,8 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
   /** The rows as LOAD DATA lines, or undefined when a value cannot be one (INSERT takes the batch). */
   const lines = (rows: Row[]): string[] | undefined => {
     const out: string[] = [];
-    for (const row of rows) {
-      checkWidth(row);
+    for (const [index, row] of rows.entries()) {
+      checkWidth(row, index);
       let s = '';
       for (let c = 0; c < width; c++) {
         const f = tsvField(row[c]!, bare[c]!, hex[c]!);
@@ -128,13 +128,14 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
       while (i < rows.length) {
         const parts: string[] = [];
         let bytes = 0;
+        const start = i;
         while (i < rows.length && parts.length < batchRows) {
-          const t = tuple(rows[i]!);
+          const t = tuple(rows[i]!, i);
           const b = Buffer.byteLength(t) + 1;
           if (parts.length > 0 && bytes + b > limit) break;
           if (b > hardLimit) {
-            throw new FerryError('FERRY_RECORD_TOO_LARGE',
-              `table ${options.table}: a record of ${b} bytes does not fit in one statement: the server's max_allowed_packet is ${session.maxAllowedPacket} bytes`);
+            throw new RecordError(`table ${options.table}: a record of ${b} bytes does not fit in one statement: the server's max_allowed_packet is ${session.maxAllowedPacket} bytes`,
+              { dbCode: 'FERRY_RECORD_TOO_LARGE', rowIndex: i });
           }
           parts.push(t);
           bytes += b;
@@ -142,7 +143,9 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
         }
         const sql = head + parts.join(',') + tail;
         if (pending) await pending;
-        pending = session.run(sql);
+        pending = session.run(sql).catch((err: unknown) => {
+          throw queryError(session.label, `cannot write ${rows.length} rows to ${options.table}`, err, session.config.password, start);
+        });
       }
       await pending;
     } finally {

@@ -23,7 +23,7 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { CopyStreamQuery, CopyToStreamQuery } from 'pg-copy-streams';
-import { FerryError, PluginError } from '../../errors.js';
+import { FerryError, PluginError, RecordError } from '../../errors.js';
 import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
 import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriterOptions } from '../dialect.js';
@@ -136,12 +136,33 @@ function reason(err: unknown, password: string | undefined): string {
   return msg;
 }
 
-/** A value could not be written: names the column and the row (1-based, within the batch). */
-export class PgValueError extends PluginError {
-  constructor(readonly column: string, readonly row: number, problem: string, readonly value?: Value) {
-    super(`column "${column}", row ${row} of the batch: ${problem}`, { retryable: false });
+/**
+ * A value PostgreSQL would refuse (NUL in text), found before sending: names the column and
+ * the row (1-based, within the batch). SQLSTATE 22021 is what the server itself would say.
+ */
+export class PgValueError extends RecordError {
+  constructor(override readonly column: string, readonly row: number, problem: string, readonly value?: Value) {
+    super(`column "${column}", row ${row} of the batch: ${problem}`, { dbCode: '22021', column, rowIndex: row - 1 });
     this.name = 'PgValueError';
   }
+}
+
+/**
+ * SQLSTATE classes of errors caused by the values of a row, not by the connection or the
+ * statement: 22 data exception (too long, out of range, bad input syntax), 23 integrity
+ * constraint violation (NOT NULL, unique, foreign key, check).
+ */
+const RECORD_SQLSTATE = /^(22|23)/;
+
+/** The refused row's index (0-based) from COPY's context line: "COPY t, line 12, column name: ...". */
+function copyLine(where: string | undefined): number | undefined {
+  const m = where ? /COPY [^\n]*?, line (\d+)/.exec(where) : null;
+  return m ? Number(m[1]) - 1 : undefined;
+}
+
+function copyColumn(where: string | undefined): string | undefined {
+  const m = where ? /COPY [^\n]*?, line \d+, column ([^:\n]+)/.exec(where) : null;
+  return m?.[1];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -199,6 +220,15 @@ class PgSession implements DbSession {
 
   private fail(what: string, err: unknown): FerryError {
     if (err instanceof FerryError) return err;
+    const e = err as PgErrorLike & { column?: string };
+    if (typeof e?.code === 'string' && RECORD_SQLSTATE.test(e.code) && this.dead === undefined) {
+      return new RecordError(`PostgreSQL ${this.config.label}: ${what}: ${reason(err, this.config.password)}`, {
+        dbCode: e.code,
+        column: e.column ?? copyColumn(e.where),
+        rowIndex: copyLine(e.where),
+        cause: err,
+      });
+    }
     return new PluginError(`PostgreSQL ${this.config.label}: ${what}: ${reason(err, this.config.password)}`, {
       cause: err,
       retryable: isRetryable(err) || this.dead !== undefined,

@@ -1,0 +1,199 @@
+/**
+ * How an RDBMS writer task turns records into committed batches without losing or doubling one:
+ *
+ * - Batches of exactly batchSize rows, one transaction each. A streaming TableWriter (COPY)
+ *   gets the rows as frames arrive; the batch's rows are also kept here until it commits,
+ *   because a failed batch has to be written again.
+ * - A transient failure (lost connection, deadlock, serialization failure, too many
+ *   connections) rolled the batch back: reconnect with backoff (setting.retry) and write the
+ *   batch again.
+ * - A refused record (RecordError: a constraint, a value too long, NUL in PostgreSQL text)
+ *   rolled the batch back too: isolate it. Where the database names the row (COPY's line,
+ *   MySQL's "at row N"), the rows before it go in as one batch and the row is tried alone;
+ *   otherwise the batch is halved until the refused rows stand alone. Each try is its own
+ *   transaction, so every good row is written once and every refused row becomes a dirty
+ *   record with the database's reason.
+ */
+import { FerryError, RecordError, isTransient } from '../errors.js';
+import type { Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
+import type { Row } from '../../channel/value.js';
+import { backoffMs, pause } from '../util/retry.js';
+import type { DbSession, TableWriter } from './dialect.js';
+
+export interface Connected {
+  session: DbSession;
+  writer: TableWriter;
+}
+
+export class BatchWriter {
+  private pending: Row[] = [];
+  /** Why the streaming attempt of the open batch failed; the rest of the batch is only kept. */
+  private broken: unknown;
+  private current: Connected | undefined;
+  /** Rows committed so far, for messages. */
+  committed = 0;
+
+  constructor(
+    private readonly connect: () => Promise<Connected>,
+    private readonly batchSize: number,
+    private readonly ctx: Pick<TaskContext, 'dirty' | 'signal' | 'log' | 'retry'>,
+    private readonly table: string,
+  ) {}
+
+  private get log(): Logger {
+    return this.ctx.log;
+  }
+
+  private get policy(): RetryPolicy {
+    return this.ctx.retry;
+  }
+
+  async open(): Promise<void> {
+    this.current = await this.connect();
+  }
+
+  private get writer(): TableWriter {
+    if (!this.current) throw new FerryError('FERRY_INTERNAL', 'BatchWriter used before open()');
+    return this.current.writer;
+  }
+
+  private get streaming(): boolean {
+    return this.writer.add !== undefined && this.writer.commit !== undefined;
+  }
+
+  /** Takes a frame of records: streams them into the open batch and commits every batchSize rows. */
+  async push(frame: Row[]): Promise<void> {
+    let rows = frame;
+    while (rows.length > 0) {
+      const room = this.batchSize - this.pending.length;
+      const part = rows.length <= room ? rows : rows.slice(0, room);
+      rows = rows.length <= room ? [] : rows.slice(room);
+      for (const row of part) this.pending.push(row);
+      if (this.streaming && this.broken === undefined) {
+        try {
+          await this.writer.add!(part);
+        } catch (err) {
+          this.broken = this.expected(err);
+        }
+      }
+      if (this.pending.length >= this.batchSize) await this.commit();
+    }
+  }
+
+  /** Commits what is left. */
+  async finish(): Promise<void> {
+    await this.commit();
+  }
+
+  async close(): Promise<void> {
+    const c = this.current;
+    this.current = undefined;
+    await c?.writer.close().catch(() => {});
+    await c?.session.close();
+  }
+
+  private async commit(): Promise<void> {
+    const rows = this.pending;
+    let failed = this.broken;
+    this.pending = [];
+    this.broken = undefined;
+    if (rows.length === 0) return;
+    if (this.streaming && failed === undefined) {
+      try {
+        await this.writer.commit!();
+        this.committed += rows.length;
+        return;
+      } catch (err) {
+        failed = this.expected(err);
+      }
+    }
+    if (failed !== undefined && !(failed instanceof RecordError)) {
+      await this.recover(failed, 1);
+      failed = undefined;
+    }
+    await this.writeRows(rows, failed as RecordError | undefined);
+  }
+
+  /** A failure that is a refused record or transient passes; any other is thrown at once. */
+  private expected(err: unknown): unknown {
+    if (err instanceof RecordError || isTransient(err)) return err;
+    throw err;
+  }
+
+  /**
+   * Writes `rows`, each try in its own transaction, isolating refused records.
+   * `refused`: the failure of a try of these same rows that already happened.
+   */
+  private async writeRows(rows: Row[], refused?: RecordError): Promise<void> {
+    let pos = 0;
+    let err = refused;
+    while (pos < rows.length) {
+      const rest = pos === 0 ? rows : rows.slice(pos);
+      err ??= await this.attempt(rest);
+      if (err === undefined) return;
+      const e = err;
+      err = undefined;
+      if (rest.length === 1) {
+        this.reject(rest[0]!, e);
+        return;
+      }
+      const at = e.rowIndex;
+      if (at !== undefined && at >= 0 && at < rest.length) {
+        // The database named the row: the rows before it are good (one more transaction), the
+        // row itself is tried alone, and the rest go on as one batch.
+        if (at > 0) await this.writeRows(rest.slice(0, at));
+        const alone = await this.attempt([rest[at]!]);
+        if (alone) this.reject(rest[at]!, alone);
+        pos += at + 1;
+      } else {
+        const half = Math.ceil(rest.length / 2);
+        await this.writeRows(rest.slice(0, half));
+        await this.writeRows(rest.slice(half));
+        return;
+      }
+    }
+  }
+
+  /** One try of `rows` as one transaction, retried on transient failures; a refused record is returned. */
+  private async attempt(rows: Row[]): Promise<RecordError | undefined> {
+    for (let n = 1; ; n++) {
+      try {
+        await this.writer.writeBatch(rows);
+        this.committed += rows.length;
+        return undefined;
+      } catch (err) {
+        if (err instanceof RecordError) return err;
+        await this.recover(err, n);
+      }
+    }
+  }
+
+  /**
+   * After a transient failure (the batch was rolled back): waits, reconnects, and returns so the
+   * caller writes the batch again. Throws the failure when it is not transient, retries are used
+   * up, or the job is stopping.
+   */
+  private async recover(err: unknown, n: number): Promise<void> {
+    for (let retry = n; ; retry++) {
+      if (!isTransient(err) || this.ctx.signal.aborted) throw err;
+      if (retry > this.policy.maxRetries) {
+        throw new FerryError('FERRY_PLUGIN_ERROR', `${(err as Error).message} (gave up after ${this.policy.maxRetries} retries; ${this.committed} rows of this task were committed to ${this.table})`, { cause: err });
+      }
+      const wait = backoffMs(this.policy, retry);
+      this.log.warn(`${(err as Error).message}; reconnecting in ${wait} ms to write the batch again (retry ${retry} of ${this.policy.maxRetries})`);
+      await pause(wait, this.ctx.signal);
+      if (this.ctx.signal.aborted) throw err;
+      await this.close();
+      try {
+        this.current = await this.connect();
+        return;
+      } catch (e) {
+        err = e;
+      }
+    }
+  }
+
+  private reject(row: Row, err: RecordError): void {
+    this.ctx.dirty({ phase: 'write', values: row, column: err.column, code: err.dbCode, message: err.message });
+  }
+}

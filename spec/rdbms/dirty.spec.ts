@@ -1,0 +1,202 @@
+/**
+ * Dirty records on both databases as targets: 100,000 rows of which 37 break a NOT NULL, a
+ * length or a unique constraint of the target. Every good row lands exactly once, every bad
+ * one is a line of the dirty file with the database's reason, and errorLimit decides the exit:
+ * success at the limit, exit code 3 past it. PostgreSQL runs both the COPY path (insert) and
+ * the INSERT ... ON CONFLICT path (update).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runJob, type JobSummary } from '../../lib/index.js';
+import { ErrorLimitError } from '../../lib/errors.js';
+import { databases, type TestDatabase } from './databases.js';
+import { readerOf, writerOf } from './jobs.js';
+import { tempDir } from '../helpers.js';
+
+const { dbs, close } = await databases();
+
+const N = 100_000;
+const EVERY = 2702; // rows k * 2702 for k = 1..37 are bad: 37 * 2702 = 99,974 <= N
+const BAD = 37;
+
+/** What the database says for each kind of bad row: code and a piece of its message. */
+const REASONS: Record<string, Record<string, { code: string; text: RegExp; count: number }>> = {
+  postgresql: {
+    null: { code: '23502', text: /null value in column "name"/, count: 12 },
+    long: { code: '22001', text: /value too long for type character varying\(20\)/, count: 13 },
+    dup: { code: '23505', text: /duplicate key value violates unique constraint/, count: 12 },
+  },
+  mysql: {
+    null: { code: 'ER_BAD_NULL_ERROR', text: /Column 'name' cannot be null/, count: 12 },
+    long: { code: 'ER_DATA_TOO_LONG', text: /Data too long for column 'name'/, count: 13 },
+    dup: { code: 'ER_DUP_ENTRY', text: /Duplicate entry/, count: 12 },
+  },
+};
+
+/** The source: ids 1..N; row k*EVERY has a NULL name (k % 3 = 0), a 30-character name (k % 3 = 1) or the code of the row before it (k % 3 = 2). */
+async function seed(db: TestDatabase, table: string): Promise<void> {
+  const t = db.dialect.quoteIdent(table);
+  const pg = db.name === 'postgresql';
+  const g = pg ? 'g' : 'seq';
+  const k = pg ? `(${g} / ${EVERY})` : `(${g} DIV ${EVERY})`;
+  const bad = `(${g} % ${EVERY} = 0 AND ${k} <= ${BAD})`;
+  const name = pg ? `'n' || ${g}` : `CONCAT('n', ${g})`;
+  const from = pg ? `generate_series(1, ${N}) AS ${g}` : `seq_1_to_${N}`;
+  await db.session.execute(`CREATE TABLE ${t} (id bigint PRIMARY KEY, name varchar(100), code int)`);
+  await db.session.execute(
+    `INSERT INTO ${t} SELECT ${g}, ` +
+      `CASE WHEN ${bad} AND ${k} % 3 = 0 THEN NULL WHEN ${bad} AND ${k} % 3 = 1 THEN REPEAT('x', 30) ELSE ${name} END, ` +
+      `CASE WHEN ${bad} AND ${k} % 3 = 2 THEN ${g} - 1 ELSE ${g} END FROM ${from}`,
+  );
+}
+
+interface DirtyLine {
+  runId: string;
+  taskId: number;
+  plugin: string;
+  phase: string;
+  column?: string;
+  code: string;
+  message: string;
+  values: unknown[];
+}
+
+function dirtyLines(dir: string, runId: string): DirtyLine[] {
+  const files = readdirSync(dir);
+  assert.equal(files, [`ferry-dirty-${runId}.jsonl`], 'one dirty file, named with the run id');
+  return readFileSync(join(dir, files[0]!), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as DirtyLine);
+}
+
+for (const db of dbs) {
+  const q = (t: string): string => db.dialect.quoteIdent(t);
+  const src = db.table('dirty_src');
+  let seeded = false;
+
+  const withTarget = async (fn: (target: string) => Promise<void>, primaryKey = false): Promise<void> => {
+    if (!seeded) {
+      await seed(db, src);
+      seeded = true;
+    }
+    const target = db.table('dirty_tgt');
+    // No key on id (unless asked): a row written twice would show in the count.
+    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint${primaryKey ? ' PRIMARY KEY' : ''}, name varchar(20) NOT NULL, code int, CONSTRAINT ${q(`${target}_code`)} UNIQUE (code))`);
+    try {
+      await fn(target);
+    } finally {
+      await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
+    }
+  };
+
+  const job = (target: string, dirtyDir: string, errorLimit: Record<string, number>, options: { channel?: number; splitPk?: boolean; writeMode?: string } = {}): object => ({
+    job: {
+      setting: { speed: { channel: options.channel ?? 2 }, errorLimit, dirty: { path: dirtyDir } },
+      content: [{
+        reader: readerOf(db, { column: ['id', 'name', 'code'], ...(options.splitPk === false ? {} : { splitPk: 'id' }), connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }] }),
+        writer: writerOf(db, target, { column: ['id', 'name', 'code'], writeMode: options.writeMode ?? 'insert' }),
+      }],
+    },
+  });
+
+  /** Target ids and dirty ids together are 1..N exactly once; the dirty lines carry the right reasons. */
+  const checkOutcome = async (target: string, dir: string, summary: JobSummary): Promise<void> => {
+    const lines = dirtyLines(dir, summary.runId);
+    const [[count, sum]] = (await db.session.query(`SELECT COUNT(*), SUM(id) FROM ${q(target)}`)) as [[unknown, unknown]];
+    assert.is(Number(count), N - BAD, 'every good row is in the target');
+    assert.is(lines.length, BAD, 'one dirty line per bad row');
+    const dirtyIds = lines.map((l) => Number(l.values[0]));
+    assert.is(new Set(dirtyIds).size, BAD);
+    assert.is(BigInt(String(sum)) + dirtyIds.reduce((a, b) => a + BigInt(b), 0n), BigInt(N) * BigInt(N + 1) / 2n, 'target and dirty file together hold every source row once');
+    const reasons = REASONS[db.name]!;
+    for (const [kind, r] of Object.entries(reasons)) {
+      const matching = lines.filter((l) => l.code === r.code);
+      assert.is(matching.length, r.count, `${kind}: ${r.code}`);
+      for (const l of matching) assert.match(l.message, r.text);
+    }
+    for (const l of lines) {
+      assert.is(l.phase, 'write');
+      assert.is(l.plugin, `${db.name}writer`);
+      assert.is(l.runId, summary.runId);
+      assert.is(l.values.length, 3);
+    }
+    assert.is(summary.recordsWritten, N - BAD);
+    assert.equal(summary.dirty, { read: 0, write: BAD, transform: 0, file: join(dir, `ferry-dirty-${summary.runId}.jsonl`) });
+  };
+
+  test(`${db.name}: 37 bad rows of 100,000, errorLimit.record 37: success, 99,963 rows in the target, 37 dirty lines with the database's reasons`, async () => {
+    await withTarget(async (target) => {
+      const { dir, cleanup } = tempDir();
+      const dirty = join(dir, 'not', 'yet', 'there');
+      try {
+        const summary = await runJob(job(target, dirty, { record: 37 }));
+        assert.is(summary.state, 'succeeded');
+        await checkOutcome(target, dirty, summary);
+      } finally {
+        cleanup();
+      }
+    });
+  });
+
+  test(`${db.name}: the same with errorLimit.record 36: exit code 3, the message names the count, the limit and the dirty file`, async () => {
+    await withTarget(async (target) => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const err = await runJob(job(target, dir, { record: 36 })).then(() => undefined, (e: unknown) => e);
+        assert.instance(err, ErrorLimitError);
+        const e = err as ErrorLimitError;
+        assert.is(e.exitCode, 3);
+        const summary = e.summary as JobSummary;
+        const file = join(dir, `ferry-dirty-${summary.runId}.jsonl`);
+        assert.match(e.message, /^(\d+) dirty records, more than job\.setting\.errorLimit\.record 36 allows; the dirty records are in /);
+        assert.ok(Number(/^(\d+)/.exec(e.message)![1]) > 36);
+        assert.ok(e.message.endsWith(file), e.message);
+        assert.is(summary.state, 'failed');
+        assert.is(summary.error?.code, 'FERRY_ERROR_LIMIT');
+      } finally {
+        cleanup();
+      }
+    });
+  });
+
+  test(`${db.name}: errorLimit.percentage: 0.0004 lets 37 in 100,000 through, 0.0003 stops the job with exit code 3`, async () => {
+    await withTarget(async (target) => {
+      const { dir, cleanup } = tempDir();
+      try {
+        // One task reading in key order: bad rows are spread evenly, so the share never passes 0.037% on the way.
+        const summary = await runJob(job(target, join(dir, 'ok'), { percentage: 0.0004 }, { channel: 1, splitPk: false }));
+        assert.is(summary.state, 'succeeded');
+        await checkOutcome(target, join(dir, 'ok'), summary);
+
+        await db.session.execute(`DELETE FROM ${q(target)}`);
+        const err = await runJob(job(target, join(dir, 'fail'), { percentage: 0.0003 }, { channel: 1, splitPk: false })).then(() => undefined, (e: unknown) => e);
+        assert.instance(err, ErrorLimitError);
+        assert.is((err as ErrorLimitError).exitCode, 3);
+        assert.match((err as Error).message, /^\d+ dirty records in \d+ read \([\d.]+%\), more than job\.setting\.errorLimit\.percentage 0\.0003 \(0\.03%\) allows; the dirty records are in .*fail/);
+      } finally {
+        cleanup();
+      }
+    });
+  });
+
+  if (db.name === 'postgresql') {
+    test('postgresql: the same 37 bad rows through INSERT ... ON CONFLICT (writeMode update): the same outcome', async () => {
+      await withTarget(async (target) => {
+        const { dir, cleanup } = tempDir();
+        try {
+          const summary = await runJob(job(target, dir, { record: 37 }, { writeMode: 'update' }));
+          await checkOutcome(target, dir, summary);
+        } finally {
+          cleanup();
+        }
+      }, true);
+    });
+  }
+
+  test.after(async () => {
+    if (seeded) await db.session.execute(`DROP TABLE IF EXISTS ${q(src)}`);
+  });
+}
+
+test.after(close);
+test.run();
