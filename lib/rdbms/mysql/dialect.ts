@@ -79,6 +79,11 @@ function param(v: unknown): unknown {
   return v;
 }
 
+/** The connection ended under a query (KILL CONNECTION, a server restart): mysql2's code for it, so it counts as transient. */
+function connectionClosed(): Error {
+  return Object.assign(new Error('the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' });
+}
+
 export class MysqlSession implements DbSession {
   private lost: Error | undefined;
   private closing: Promise<void> | undefined;
@@ -97,7 +102,7 @@ export class MysqlSession implements DbSession {
       this.lost ??= err;
     });
     conn.on('end', () => {
-      this.lost ??= new Error('the server closed the connection');
+      this.lost ??= connectionClosed();
     });
   }
 
@@ -247,7 +252,7 @@ export class MysqlSession implements DbSession {
     // A connection failure while a query without a callback runs is emitted on the connection.
     const onConnError = (err: unknown): void => {
       if (done) return;
-      failure ??= err ?? new Error('the server closed the connection');
+      failure ??= err ?? connectionClosed();
       done = true;
       notify();
     };

@@ -1,0 +1,117 @@
+/**
+ * A connection killed in the middle of a 1,000,000-row job (pg_terminate_backend, KILL
+ * CONNECTION), on both databases, the writer's and then the reader's: the job reconnects and
+ * succeeds, and the target holds exactly the source's rows (count, key sum and checksum; the
+ * target has no key, so a row written twice would show).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runJob } from '../../lib/index.js';
+import { databases, type TestDatabase } from './databases.js';
+import { readerOf, writerOf } from './jobs.js';
+
+const { dbs, close } = await databases();
+
+const N = 1_000_000;
+
+async function seed(db: TestDatabase, table: string): Promise<void> {
+  const t = db.dialect.quoteIdent(table);
+  await db.session.execute(`CREATE TABLE ${t} (id bigint PRIMARY KEY, name varchar(40), v double precision)`);
+  if (db.name === 'postgresql') {
+    await db.session.execute(`INSERT INTO ${t} SELECT g, 'name ' || g, g / 7.0 FROM generate_series(1, ${N}) g`);
+  } else {
+    await db.session.execute(`INSERT INTO ${t} SELECT seq, CONCAT('name ', seq), seq / 7.0 FROM seq_1_to_${N}`);
+  }
+}
+
+/** Count, key sum and a checksum over every column. */
+async function fingerprint(db: TestDatabase, table: string): Promise<string[]> {
+  const t = db.dialect.quoteIdent(table);
+  const sql = db.name === 'postgresql'
+    ? `SELECT count(*), sum(id), md5(string_agg(id || ':' || name || ':' || v, ',' ORDER BY id)) FROM ${t}`
+    : `SELECT COUNT(*), SUM(id), SUM(CRC32(CONCAT(id, ':', name, ':', v))), BIT_XOR(CRC32(CONCAT(id, ':', name, ':', v))) FROM ${t}`;
+  const [row] = await db.session.query(sql);
+  return (row ?? []).map(String);
+}
+
+/** Ids of the sessions running the writer's or the reader's statement on `table`. */
+async function victims(db: TestDatabase, side: 'writer' | 'reader', table: string): Promise<string[]> {
+  if (db.name === 'postgresql') {
+    const pattern = side === 'writer' ? `COPY "${table}"%FROM STDIN%` : `COPY (%FROM "${table}"%`;
+    const rows = await db.session.query('SELECT pid FROM pg_stat_activity WHERE query LIKE $1 AND pid <> pg_backend_pid() AND state = $2', [pattern, 'active']);
+    return rows.map((r) => String(r[0]));
+  }
+  const pattern = side === 'writer' ? `INSERT INTO \`${table}\`%` : `SELECT%FROM \`${table}\`%`;
+  const rows = await db.session.query('SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()', [pattern]);
+  return rows.map((r) => String(r[0]));
+}
+
+async function kill(db: TestDatabase, id: string): Promise<void> {
+  if (db.name === 'postgresql') await db.session.query('SELECT pg_terminate_backend($1)', [Number(id)]);
+  else await db.session.execute(`KILL CONNECTION ${Number(id)}`).catch(() => {}); // it may have ended meanwhile
+}
+
+for (const db of dbs) {
+  const q = (t: string): string => db.dialect.quoteIdent(t);
+  const src = db.table('kill_src');
+  let seeded = false;
+
+  for (const side of ['writer', 'reader'] as const) {
+    test(`${db.name}: the ${side}'s connection killed in the middle of a 1,000,000-row job: the job succeeds, the target equals the source`, async () => {
+      if (!seeded) {
+        await seed(db, src);
+        seeded = true;
+      }
+      const target = db.table('kill_tgt');
+      await db.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
+      try {
+        const warnings: string[] = [];
+        const job = {
+          job: {
+            setting: { speed: { channel: 2 }, retry: { initialIntervalMs: 100 } },
+            content: [{
+              reader: readerOf(db, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }] }),
+              writer: writerOf(db, target, { column: ['id', 'name', 'v'] }),
+            }],
+          },
+        };
+        let finished = false;
+        const run = runJob(job, { log: { info: () => {}, warn: (m) => warnings.push(m) } }).finally(() => {
+          finished = true;
+        });
+        // Kill once about a third of the rows are committed, while the job still runs; again if the
+        // kill only met a task that had just committed its last batch (it then never noticed).
+        const reconnected = (): boolean => warnings.some((w) => /reconnecting in \d+ ms/.test(w));
+        let killed = 0;
+        let committedAtKill = 0;
+        while (!finished && !reconnected()) {
+          const [[count]] = (await db.session.query(`SELECT COUNT(*) FROM ${q(target)}`)) as [[unknown]];
+          if (Number(count) >= N / 3) {
+            for (const id of await victims(db, side, side === 'writer' ? target : src)) {
+              await kill(db, id);
+              killed++;
+            }
+            committedAtKill = Number(count);
+          }
+          await new Promise((r) => setTimeout(r, killed > 0 ? 200 : 20));
+        }
+        const summary = await run;
+        assert.ok(killed > 0, `a ${side} connection was killed before the job ended`);
+        assert.ok(committedAtKill < N, 'killed mid-job');
+        assert.ok(reconnected(), `the ${side} reconnected: ${warnings.join(' | ')}`);
+        assert.is(summary.state, 'succeeded');
+        assert.is(summary.recordsWritten, N);
+        assert.equal(await fingerprint(db, target), await fingerprint(db, src));
+      } finally {
+        await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
+      }
+    });
+  }
+
+  test.after(async () => {
+    if (seeded) await db.session.execute(`DROP TABLE IF EXISTS ${q(src)}`);
+  });
+}
+
+test.after(close);
+test.run();
