@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runJob, type JobSummary } from '../../lib/index.js';
 import { ErrorLimitError } from '../../lib/errors.js';
@@ -190,6 +190,35 @@ for (const db of dbs) {
           cleanup();
         }
       }, true);
+    });
+  }
+
+  if (db.name === 'postgresql') {
+    test('postgresql: NUL in text (which PostgreSQL refuses) is a dirty record with its column; the other rows of the batch go in', async () => {
+      const target = db.table('dirty_nul');
+      await db.session.execute(`CREATE TABLE ${q(target)} (id int, name text)`);
+      const { dir, cleanup } = tempDir();
+      try {
+        const lines = Array.from({ length: 100 }, (_, i) => (i === 10 || i === 77 ? `${i},bad\0value` : `${i},name ${i}`));
+        writeFileSync(join(dir, 'in.csv'), lines.join('\n') + '\n');
+        const summary = await runJob({
+          job: {
+            setting: { errorLimit: { record: 2 }, dirty: { path: join(dir, 'dirty') } },
+            content: [{
+              reader: { name: 'txtfilereader', parameter: { path: [join(dir, 'in.csv')], column: [{ index: 0, type: 'long' }, { index: 1, type: 'string' }] } },
+              writer: writerOf(db, target, { column: ['id', 'name'] }),
+            }],
+          },
+        });
+        const written = await db.session.query(`SELECT id FROM ${q(target)} ORDER BY id`);
+        assert.equal(written.map((r) => Number(r[0])), Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 10 && i !== 77));
+        const dirty = readFileSync(summary.dirty.file!, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as DirtyLine);
+        assert.equal(dirty.map((d) => [d.values[0], d.column, d.code]), [[10, 'name', '22021'], [77, 'name', '22021']]);
+        assert.match(dirty[0]!.message, /a NUL character/);
+      } finally {
+        cleanup();
+        await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
+      }
     });
   }
 
