@@ -32,6 +32,8 @@ export class BatchWriter {
   private current: Connected | undefined;
   /** Rows committed so far, for messages. */
   committed = 0;
+  /** Retries since the last commit that succeeded: setting.retry.maxRetries bounds them. */
+  private retries = 0;
 
   constructor(
     private readonly connect: () => Promise<Connected>,
@@ -102,13 +104,14 @@ export class BatchWriter {
       try {
         await this.writer.commit!();
         this.committed += rows.length;
+        this.retries = 0;
         return;
       } catch (err) {
         failed = this.expected(err);
       }
     }
     if (failed !== undefined && !(failed instanceof RecordError)) {
-      await this.recover(failed, 1);
+      await this.recover(failed);
       failed = undefined;
     }
     await this.writeRows(rows, failed as RecordError | undefined);
@@ -156,14 +159,15 @@ export class BatchWriter {
 
   /** One try of `rows` as one transaction, retried on transient failures; a refused record is returned. */
   private async attempt(rows: Row[]): Promise<RecordError | undefined> {
-    for (let n = 1; ; n++) {
+    for (;;) {
       try {
         await this.writer.writeBatch(rows);
         this.committed += rows.length;
+        this.retries = 0;
         return undefined;
       } catch (err) {
         if (err instanceof RecordError) return err;
-        await this.recover(err, n);
+        await this.recover(err);
       }
     }
   }
@@ -173,9 +177,10 @@ export class BatchWriter {
    * caller writes the batch again. Throws the failure when it is not transient, retries are used
    * up, or the job is stopping.
    */
-  private async recover(err: unknown, n: number): Promise<void> {
-    for (let retry = n; ; retry++) {
+  private async recover(err: unknown): Promise<void> {
+    for (;;) {
       if (!isTransient(err) || this.ctx.signal.aborted) throw err;
+      const retry = ++this.retries;
       if (retry > this.policy.maxRetries) {
         throw new FerryError('FERRY_PLUGIN_ERROR', `${(err as Error).message} (gave up after ${this.policy.maxRetries} retries; ${this.committed} rows of this task were committed to ${this.table})`, { cause: err });
       }

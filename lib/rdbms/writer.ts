@@ -33,7 +33,7 @@ interface WriterTaskParams extends WriterOptions {
   session: string[];
 }
 
-const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 10_000 };
+const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 5_000 };
 
 export function writerSchema(dialect: DialectName): Schema {
   return {

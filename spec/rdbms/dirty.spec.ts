@@ -143,7 +143,7 @@ for (const db of dbs) {
       const { dir, cleanup } = tempDir();
       try {
         const err = await runJob(job(target, dir, { record: 36 })).then(() => undefined, (e: unknown) => e);
-        assert.instance(err, ErrorLimitError);
+        assert.instance(err, ErrorLimitError, String(err));
         const e = err as ErrorLimitError;
         assert.is(e.exitCode, 3);
         const summary = e.summary as JobSummary;

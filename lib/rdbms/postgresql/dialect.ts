@@ -636,8 +636,8 @@ class CopyWriter implements TableWriter {
 
   /**
    * Sends rows into the open batch's COPY (opening one if needed): the rows are formatted and
-   * gone at once, so a batch of any size holds no rows in memory (holding 10,000 rows between
-   * frames made the writer spend half its time in GC).
+   * sent at once, as frames arrive, rather than all at commit (the shared BatchWriter keeps the
+   * batch's rows, to write them again after a lost connection).
    */
   async add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;

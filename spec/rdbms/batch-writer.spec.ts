@@ -1,0 +1,107 @@
+/**
+ * The BatchWriter against a fake table that refuses negative ids, and a fake connection that
+ * can drop: every good row is committed exactly once, every refused row is one dirty record,
+ * whether the database names the row (COPY's line) or not, and a dropped connection means a
+ * reconnect and the same batch again — on the streaming (add/commit) path and the plain one.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FerryError, RecordError } from '../../lib/errors.js';
+import { BatchWriter, type Connected } from '../../lib/rdbms/batch-writer.js';
+import type { DbSession, TableWriter } from '../../lib/rdbms/dialect.js';
+import type { DirtyRecord } from '../../lib/plugin/spi.js';
+import type { Row } from '../../channel/value.js';
+
+interface Fake {
+  committed: number[];
+  tries: number;
+  connects: number;
+  dirty: DirtyRecord[];
+  warnings: string[];
+  /** Drop the connection on these tries (1-based count of writeBatch/commit calls). */
+  dropOn: Set<number>;
+}
+
+function fakeTable(fake: Fake, options: { namesRow: boolean; streaming: boolean }): () => Promise<Connected> {
+  return async () => {
+    fake.connects++;
+    let open: Row[] = [];
+    const transaction = async (rows: Row[]): Promise<void> => {
+      fake.tries++;
+      if (fake.dropOn.has(fake.tries)) throw new FerryError('FERRY_PLUGIN_ERROR', 'connection reset', { retryable: true });
+      const bad = rows.findIndex((r) => (r[0] as number) < 0);
+      if (bad >= 0) throw new RecordError(`id ${String(rows[bad]![0])} is negative`, { dbCode: '23514', column: 'id', rowIndex: options.namesRow ? bad : undefined });
+      for (const r of rows) fake.committed.push(r[0] as number);
+    };
+    const writer: TableWriter = {
+      writeBatch: transaction,
+      close: async () => {},
+      ...(options.streaming
+        ? {
+            add: async (rows: Row[]) => {
+              open.push(...rows);
+            },
+            commit: async () => {
+              const rows = open;
+              open = [];
+              await transaction(rows);
+            },
+          }
+        : {}),
+    };
+    return { session: { close: async () => {} } as unknown as DbSession, writer };
+  };
+}
+
+async function write(frames: Row[][], batchSize: number, options: { namesRow: boolean; streaming: boolean }, dropOn: number[] = []): Promise<Fake> {
+  const fake: Fake = { committed: [], tries: 0, connects: 0, dirty: [], warnings: [], dropOn: new Set(dropOn) };
+  const ctx = {
+    dirty: (r: DirtyRecord) => fake.dirty.push(r),
+    signal: new AbortController().signal,
+    log: { info: () => {}, warn: (m: string) => fake.warnings.push(m) },
+    retry: { maxRetries: 3, initialIntervalMs: 1, maxIntervalMs: 2 },
+  };
+  const w = new BatchWriter(fakeTable(fake, options), batchSize, ctx, 't');
+  await w.open();
+  for (const f of frames) await w.push(f);
+  await w.finish();
+  await w.close();
+  return fake;
+}
+
+/** ids 0..n-1 in frames of 7, with the ids in `bad` negated. */
+function frames(n: number, bad: number[]): Row[][] {
+  const out: Row[][] = [];
+  for (let i = 0; i < n; i += 7) out.push(Array.from({ length: Math.min(7, n - i) }, (_, k) => [bad.includes(i + k) ? -(i + k) : i + k]));
+  return out;
+}
+
+const BAD = [1, 13, 14, 50, 99];
+const good = (n: number): number[] => Array.from({ length: n }, (_, i) => i).filter((i) => !BAD.includes(i));
+
+for (const streaming of [true, false]) {
+  for (const namesRow of [true, false]) {
+    test(`${streaming ? 'streaming' : 'plain'} writer, database ${namesRow ? 'names' : 'does not name'} the row: good rows once, bad rows dirty`, async () => {
+      const fake = await write(frames(100, BAD), 16, { namesRow, streaming });
+      assert.equal([...fake.committed].sort((a, b) => a - b), good(100));
+      assert.equal(fake.dirty.map((d) => -(d.values![0] as number)), BAD);
+      assert.equal(fake.dirty[1], { phase: 'write', values: [-13], column: 'id', code: '23514', message: 'id -13 is negative' });
+    });
+  }
+
+  test(`${streaming ? 'streaming' : 'plain'} writer: a dropped connection reconnects and writes the batch again, once`, async () => {
+    const fake = await write(frames(100, BAD), 16, { namesRow: true, streaming }, [2, 3, 9]);
+    assert.equal([...fake.committed].sort((a, b) => a - b), good(100));
+    assert.is(fake.dirty.length, BAD.length);
+    assert.is(fake.connects, 4, 'one connection, then one per drop');
+    assert.is(fake.warnings.filter((w) => /connection reset; reconnecting in \d+ ms/.test(w)).length, 3);
+  });
+}
+
+test('a connection that keeps dropping: gives up after maxRetries with the count of rows committed', async () => {
+  const err = await write(frames(40, []), 16, { namesRow: true, streaming: false }, [2, 3, 4, 5]).then(() => undefined, (e: Error) => e);
+  assert.instance(err, FerryError);
+  assert.is(err!.message, 'connection reset (gave up after 3 retries; 16 rows of this task were committed to t)');
+});
+
+test.run();
