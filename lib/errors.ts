@@ -112,6 +112,20 @@ export class RecordError extends FerryError {
   }
 }
 
+/**
+ * The connection was lost after a batch's commit was sent and before its answer arrived: the
+ * batch may or may not be in the target. `token` lets the writer find out on a new connection
+ * (TableWriter.settle), so that the batch is neither lost nor written twice.
+ */
+export class CommitUnknownError extends FerryError {
+  readonly token: string;
+  constructor(message: string, token: string, cause?: unknown) {
+    super('FERRY_PLUGIN_ERROR', message, { cause, retryable: true });
+    this.name = 'CommitUnknownError';
+    this.token = token;
+  }
+}
+
 /** A lost connection, a deadlock, too many connections: the same work may succeed when tried again. */
 export function isTransient(err: unknown): boolean {
   return err instanceof FerryError && err.retryable && !(err instanceof RecordError);

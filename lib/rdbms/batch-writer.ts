@@ -6,7 +6,8 @@
  *   because a failed batch has to be written again.
  * - A transient failure (lost connection, deadlock, serialization failure, too many
  *   connections) rolled the batch back: reconnect with backoff (setting.retry) and write the
- *   batch again.
+ *   batch again. When the connection was lost while the batch committed (CommitUnknownError),
+ *   the new connection first asks the database whether it is in (TableWriter.settle).
  * - A refused record (RecordError: a constraint, a value too long, NUL in PostgreSQL text)
  *   rolled the batch back too: isolate it. Where the database names the row (COPY's line,
  *   MySQL's "at row N"), the rows before it go in as one batch and the row is tried alone;
@@ -14,7 +15,7 @@
  *   transaction, so every good row is written once and every refused row becomes a dirty
  *   record with the database's reason.
  */
-import { FerryError, RecordError, isTransient } from '../errors.js';
+import { CommitUnknownError, FerryError, RecordError, isTransient } from '../errors.js';
 import type { Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
 import type { Row } from '../../channel/value.js';
 import { backoffMs, pause } from '../util/retry.js';
@@ -112,6 +113,11 @@ export class BatchWriter {
     }
     if (failed !== undefined && !(failed instanceof RecordError)) {
       await this.recover(failed);
+      if (await this.settled(failed)) {
+        this.committed += rows.length;
+        this.retries = 0;
+        return;
+      }
       failed = undefined;
     }
     await this.writeRows(rows, failed as RecordError | undefined);
@@ -168,6 +174,11 @@ export class BatchWriter {
       } catch (err) {
         if (err instanceof RecordError) return err;
         await this.recover(err);
+        if (await this.settled(err)) {
+          this.committed += rows.length;
+          this.retries = 0;
+          return undefined;
+        }
       }
     }
   }
@@ -196,6 +207,20 @@ export class BatchWriter {
         err = e;
       }
     }
+  }
+
+  /**
+   * After a reconnect: whether the batch whose commit answer was lost with the connection is
+   * in the target (then it must not be written again).
+   */
+  private async settled(err: unknown): Promise<boolean> {
+    if (!(err instanceof CommitUnknownError)) return false;
+    if (!this.writer.settle) {
+      throw new FerryError('FERRY_PLUGIN_ERROR', `${err.message}; the batch may or may not be in ${this.table}, and this writer cannot tell: stopped rather than risk writing it twice`, { cause: err });
+    }
+    const committed = await this.writer.settle(err.token);
+    this.log.warn(`the connection was lost while a batch committed: it ${committed ? 'is in the target, so it is not written again' : 'was rolled back, so it is written again'}`);
+    return committed;
   }
 
   private reject(row: Row, err: RecordError): void {

@@ -52,6 +52,11 @@ export interface TableWriter {
    */
   add?(rows: Row[]): Promise<void>;
   commit?(): Promise<void>;
+  /**
+   * After a CommitUnknownError and a reconnect, on the new writer: whether the batch whose
+   * commit answer was lost is in (true) or was rolled back (false). Makes the outcome final first.
+   */
+  settle?(token: string): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -106,6 +106,11 @@ export class MysqlSession implements DbSession {
     });
   }
 
+  /** The server's id of this connection (CONNECTION_ID()). */
+  get threadId(): number | null {
+    return this.conn.threadId;
+  }
+
   get serverIsMariaDb(): boolean {
     return /mariadb/i.test(this.serverVersion);
   }

@@ -14,7 +14,8 @@
  */
 import { Readable } from 'node:stream';
 import type { Row } from '../../../channel/value.js';
-import { FerryError, RecordError } from '../../errors.js';
+import { randomBytes } from 'node:crypto';
+import { CommitUnknownError, FerryError, RecordError } from '../../errors.js';
 import type { TableWriter, WriterOptions } from '../dialect.js';
 import { sqlLiteral, tsvField } from './convert.js';
 import type { MysqlSession, OkResult } from './dialect.js';
@@ -168,24 +169,63 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
   }
 
   let closed = false;
+  let batches = 0;
+  const pw = session.config.password;
   return {
+    /**
+     * One batch is one XA transaction: XA START, the rows, XA END, XA PREPARE, XA COMMIT. A
+     * prepared XA transaction outlives its connection (MariaDB ≥ 10.5, MySQL ≥ 5.7), so when the
+     * connection is lost after XA PREPARE was sent, settle() finds out on a new one whether the
+     * batch is in, instead of guessing — a plain COMMIT whose answer is lost cannot be told.
+     */
     async writeBatch(rows: Row[]): Promise<void> {
       if (closed) throw new FerryError('FERRY_INTERNAL', `writer for ${options.table} used after close()`);
       if (rows.length === 0) return;
       const data = useLoad ? lines(rows) : undefined;
+      const xid = `ferry-${session.threadId ?? 0}-${++batches}-${randomBytes(6).toString('hex')}`;
       try {
-        await session.run('BEGIN');
+        await session.run(`XA START '${xid}'`);
       } catch (err) {
-        throw queryError(session.label, `cannot begin a transaction on ${options.table}`, err, session.config.password);
+        throw queryError(session.label, `cannot begin a transaction on ${options.table}`, err, pw);
       }
       try {
         if (data) await loadRows(rows, data);
         else await insertRows(rows);
-        await session.run('COMMIT');
+        await session.run(`XA END '${xid}'`);
       } catch (err) {
-        await session.run('ROLLBACK').catch(() => undefined);
-        throw queryError(session.label, `cannot write ${rows.length} rows to ${options.table}`, err, session.config.password);
+        // Not prepared: the server rolls it back, now or when the connection is gone.
+        await session.run(`XA END '${xid}'`).catch(() => undefined);
+        await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
+        throw queryError(session.label, `cannot write ${rows.length} rows to ${options.table}`, err, pw);
       }
+      for (const step of ['PREPARE', 'COMMIT'] as const) {
+        try {
+          await session.run(`XA ${step} '${xid}'`);
+        } catch (err) {
+          const e = queryError(session.label, `cannot commit ${rows.length} rows to ${options.table}`, err, pw);
+          if (e.retryable) throw new CommitUnknownError(`${e.message} (during XA ${step})`, `${xid} ${session.threadId ?? 0} ${step}`, err);
+          if (step === 'PREPARE') await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
+          throw e;
+        }
+      }
+    },
+    /** Ends the old connection if the server still runs it, then: a prepared xid is committed now; one that is gone was committed or never prepared. */
+    async settle(token: string): Promise<boolean> {
+      const [xid, thread, step] = token.split(' ');
+      await session.run(`KILL CONNECTION ${Number(thread)}`).catch(() => undefined);
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await session.run('SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?', [Number(thread)]);
+        if (Number((rows as unknown[][])[0]?.[0]) === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { rows } = await session.run('XA RECOVER');
+      if ((rows as unknown[][]).some((r) => String(r[3]) === xid)) {
+        await session.run(`XA COMMIT '${xid}'`);
+        return true;
+      }
+      // Not prepared: if the answer to XA COMMIT was lost, the prepared transaction can only have
+      // gone by committing; if the answer to XA PREPARE was lost, it never was prepared.
+      return step === 'COMMIT';
     },
     async close(): Promise<void> {
       closed = true;

@@ -23,7 +23,8 @@ import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { CopyStreamQuery, CopyToStreamQuery } from 'pg-copy-streams';
-import { FerryError, PluginError, RecordError } from '../../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommitUnknownError, FerryError, PluginError, RecordError } from '../../errors.js';
 import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
 import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriterOptions } from '../dialect.js';
@@ -555,6 +556,49 @@ class PgSession implements DbSession {
     return this.fail(what, err);
   }
 
+  /** BEGIN; the token is the transaction's id and the backend's pid: what settle() needs if the COMMIT's answer is lost. */
+  async begin(): Promise<string> {
+    const results = (await this.client.query("BEGIN; SELECT txid_current()::text || ':' || pg_backend_pid() AS token")) as unknown as pg.QueryResult[];
+    return String((results[1]?.rows[0] as { token?: unknown } | undefined)?.token);
+  }
+
+  /** COMMIT; a connection lost on the way is a CommitUnknownError: the batch may be in. */
+  async commitTransaction(token: string, what: string): Promise<void> {
+    try {
+      await this.client.query('COMMIT');
+    } catch (err) {
+      const e = this.fail(what, err);
+      if (e.retryable) throw new CommitUnknownError(`${e.message} (while committing)`, token, err);
+      throw e;
+    }
+  }
+
+  /** Rolls back after a failed batch, when the connection is still there to do it. */
+  async rollback(): Promise<void> {
+    if (this.dead === undefined && this.client.getTransactionStatus() !== 'I') await this.client.query('ROLLBACK').catch(() => {});
+  }
+
+  /**
+   * Whether the transaction of `token` committed, asked on this (new) connection. While the
+   * old backend still runs it, the backend is ended first, so that the answer is final.
+   */
+  async settle(token: string): Promise<boolean> {
+    const [xid, pid] = token.split(':');
+    const deadline = Date.now() + 30_000;
+    for (let terminated = false; ; ) {
+      const res = await this.client.query({ text: 'SELECT txid_status($1::bigint)', values: [xid], rowMode: 'array' });
+      const status = res.rows[0]?.[0];
+      if (status === 'committed') return true;
+      if (status !== 'in progress') return false; // aborted (a NULL would mean older than the commit log keeps: not within one run)
+      if (!terminated) {
+        await this.client.query({ text: 'SELECT pg_terminate_backend($1::int)', values: [pid] }).catch(() => {});
+        terminated = true;
+      }
+      if (Date.now() > deadline) throw new FerryError('FERRY_PLUGIN_ERROR', `PostgreSQL ${this.config.label}: transaction ${xid} of a lost connection is still in progress after 30 s`);
+      await sleep(100);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -622,8 +666,9 @@ class CopyWriter implements TableWriter {
     this.sql = `COPY ${table} (${cols.map((c) => quoteName(c.name)).join(', ')}) FROM STDIN`;
   }
 
-  /** The COPY of the open batch, and its completion. */
+  /** The COPY of the open batch, and its completion; the batch's transaction. */
   private copy: CopyStreamQuery | undefined;
+  private token = '';
   private done: Promise<void> | undefined;
   /** Rows of the open batch so far, for error messages (row numbers within the batch). */
   private rowsInBatch = 0;
@@ -642,6 +687,13 @@ class CopyWriter implements TableWriter {
   async add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
     if (!this.copy) {
+      // An explicit transaction rather than COPY's own: its id tells, after a connection lost
+      // during COMMIT, whether the batch is in.
+      try {
+        this.token = await this.session.begin();
+      } catch (err) {
+        throw this.session.failWrite(`cannot begin a transaction on ${this.table}`, err);
+      }
       this.copy = this.session.client.query(copyFrom(this.sql));
       this.done = finished(this.copy);
       this.done.catch(() => {}); // observed in commit() or fail(); avoids an unhandled rejection meanwhile
@@ -686,6 +738,11 @@ class CopyWriter implements TableWriter {
     } catch (err) {
       await this.fail(err);
     }
+    await this.session.commitTransaction(this.token, `COPY into ${this.table} failed`);
+  }
+
+  settle(token: string): Promise<boolean> {
+    return this.session.settle(token);
   }
 
   /** Aborts the open COPY (CopyFail: the server rolls the batch back) and throws. */
@@ -697,6 +754,7 @@ class CopyWriter implements TableWriter {
       await this.done?.catch(() => {});
     }
     await untilIdle(this.session.client);
+    await this.session.rollback();
     if (err instanceof FerryError) throw err;
     throw this.session.failWrite(`COPY into ${this.table} failed`, err);
   }
@@ -779,8 +837,9 @@ class UpsertWriter implements TableWriter {
     const unique = this.lastPerKey(texts);
     const client = this.session.client;
     const ownTx = client.getTransactionStatus() !== 'T';
+    let token = '';
     try {
-      if (ownTx) await client.query('BEGIN');
+      if (ownTx) token = await this.session.begin();
       // Even statements of at most rowsPerStatement rows: a batch of a steady size reuses the
       // same one or two prepared statements, parsed and planned once per writer.
       const statements = Math.ceil(unique.length / this.rowsPerStatement);
@@ -791,11 +850,15 @@ class UpsertWriter implements TableWriter {
         for (const t of part) for (const v of t) values.push(v);
         await client.query({ ...this.statement(part.length), values });
       }
-      if (ownTx) await client.query('COMMIT');
     } catch (err) {
-      if (ownTx) await client.query('ROLLBACK').catch(() => {});
+      if (ownTx) await this.session.rollback();
       throw this.session.failWrite(`upsert into ${this.table} failed`, err);
     }
+    if (ownTx) await this.session.commitTransaction(token, `upsert into ${this.table} failed`);
+  }
+
+  settle(token: string): Promise<boolean> {
+    return this.session.settle(token);
   }
 
   /**
