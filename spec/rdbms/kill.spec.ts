@@ -114,6 +114,42 @@ for (const db of dbs) {
     });
   }
 
+  test(`${db.name}: the reader's connection killed without a splitPk: the job stops, saying why and which target table holds the rows written so far`, async () => {
+    if (!seeded) {
+      await seed(db, src);
+      seeded = true;
+    }
+    const target = db.table('kill_nopk');
+    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
+    try {
+      const job = {
+        job: {
+          setting: { speed: { channel: 1 }, retry: { initialIntervalMs: 100 } },
+          content: [{
+            reader: readerOf(db, { column: ['id', 'name', 'v'], connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }] }),
+            writer: writerOf(db, target, { column: ['id', 'name', 'v'] }),
+          }],
+        },
+      };
+      let finished = false;
+      const run = runJob(job).then(() => undefined, (e: Error) => e).finally(() => {
+        finished = true;
+      });
+      let killed = 0;
+      while (!finished && killed === 0) {
+        const [[count]] = (await db.session.query(`SELECT COUNT(*) FROM ${q(target)}`)) as [[unknown]];
+        if (Number(count) > 0) for (const id of await victims(db, 'reader', src)) killed += (await kill(db, id), 1);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const err = await run;
+      assert.ok(killed > 0 && err, 'the reader was killed and the job failed');
+      assert.match(err!.message, /the read cannot go on where it stopped after \d+ rows: give the reader a splitPk \(an integer key\) so that it can/);
+      assert.match(err!.message, new RegExp(`table ${target} at 127\\.0\\.0\\.1:\\d+/\\w+ holds the rows this task committed before it failed`));
+    } finally {
+      await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
+    }
+  });
+
   test.after(async () => {
     if (seeded) await db.session.execute(`DROP TABLE IF EXISTS ${q(src)}`);
   });

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastJson, runCli, tempDir } from '../helpers.js';
+import { runJob } from '../../lib/index.js';
 
 const GOOD = 1000;
 /** Line numbers (1-based, after the header on line 1) of the malformed lines, and what is wrong. */
@@ -79,6 +80,33 @@ test('the same with errorLimit.record 4: exit code 3, one line naming the count,
     assert.ok(line, r.stderr);
     assert.match(line, new RegExp(`5 dirty records, more than job\\.setting\\.errorLimit\\.record 4 allows; the dirty records are in ${join(dir, 'dirty-4').replaceAll('/', '\\/')}\\/ferry-dirty-[0-9a-f-]+\\.jsonl`));
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    cleanup();
+  }
+});
+
+test('without dirty.path: dirty records are counted and the first 10 shown in the log', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const lines = Array.from({ length: 50 }, (_, i) => (i % 4 === 1 ? `bad${i},x` : `${i},name ${i}`));
+    writeFileSync(join(dir, 'in.csv'), lines.join('\n') + '\n');
+    const warnings: string[] = [];
+    const summary = await runJob({
+      job: {
+        setting: { errorLimit: { record: 20 } },
+        content: [{
+          reader: { name: 'txtfilereader', parameter: { path: [join(dir, 'in.csv')], column: [{ index: 0, type: 'long' }, { index: 1, type: 'string' }] } },
+          writer: { name: 'streamwriter', parameter: { print: false } },
+        }],
+      },
+    }, { log: { info: () => {}, warn: (m) => warnings.push(m) }, baseDir: dir });
+    assert.is(summary.readFailures, 13);
+    assert.is(summary.recordsWritten, 37);
+    assert.equal(summary.dirty, { read: 13, write: 0, transform: 0 });
+    const shown = warnings.filter((w) => w.startsWith('dirty record (read, task 0, txtfilereader) in.csv:'));
+    assert.is(shown.length, 10);
+    assert.is(shown[0], 'dirty record (read, task 0, txtfilereader) in.csv:2: in.csv line 2, column 0: "bad1" is not a long [FERRY_BAD_VALUE] ["bad1","x"]');
+    assert.ok(warnings.includes('further dirty records are only counted: set job.setting.dirty.path to keep every one'));
   } finally {
     cleanup();
   }
