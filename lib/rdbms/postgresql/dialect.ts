@@ -669,6 +669,7 @@ class CopyWriter implements TableWriter {
   /** The COPY of the open batch, and its completion; the batch's transaction. */
   private copy: CopyStreamQuery | undefined;
   private token = '';
+  private serverError: Error | undefined;
   private done: Promise<void> | undefined;
   /** Rows of the open batch so far, for error messages (row numbers within the batch). */
   private rowsInBatch = 0;
@@ -694,7 +695,17 @@ class CopyWriter implements TableWriter {
       } catch (err) {
         throw this.session.failWrite(`cannot begin a transaction on ${this.table}`, err);
       }
-      this.copy = this.session.client.query(copyFrom(this.sql));
+      const copy = this.session.client.query(copyFrom(this.sql));
+      // Keep the server's own error: after it, pg-copy-streams has dropped its connection, and a
+      // later write or end() fails with a TypeError that would hide the reason (and the row).
+      this.serverError = undefined;
+      const query = copy as CopyStreamQuery & { handleError(e: Error): void };
+      const handleError = query.handleError.bind(copy);
+      query.handleError = (e: Error) => {
+        this.serverError ??= e;
+        handleError(e);
+      };
+      this.copy = copy;
       this.done = finished(this.copy);
       this.done.catch(() => {}); // observed in commit() or fail(); avoids an unhandled rejection meanwhile
       this.rowsInBatch = 0;
@@ -746,9 +757,10 @@ class CopyWriter implements TableWriter {
   }
 
   /** Aborts the open COPY (CopyFail: the server rolls the batch back) and throws. */
-  private async fail(err: unknown): Promise<never> {
+  private async fail(failure: unknown): Promise<never> {
     const copy = this.copy;
     this.copy = undefined;
+    const err = failure instanceof FerryError ? failure : (this.serverError ?? failure);
     if (copy && !copy.destroyed) {
       copy.destroy(err instanceof Error ? err : new Error(String(err)));
       await this.done?.catch(() => {});
