@@ -4,6 +4,7 @@
  * `summary` says how far it got).
  */
 import { loadJob, validateJob as validateJobFile, type LoadOptions } from './job/load.js';
+import { readStateFile, writeStateFile } from './job/state-file.js';
 import { JobContainer } from './container/job-container.js';
 import { PluginRegistry } from './plugin/registry.js';
 import type { JobProgress } from './container/progress.js';
@@ -29,6 +30,11 @@ export interface RunOptions {
   plugins?: string[];
   /** Directory that relative paths in the job (and plugin paths) are resolved against (default: cwd, as DataX). */
   baseDir?: string;
+  /**
+   * Incremental runs: a file that keeps where each read ended (CLI `--state-file`). The run
+   * starts from it when it exists, and it is rewritten after a run that succeeded.
+   */
+  stateFile?: string;
 }
 
 const SILENT: Logger = { info: () => {}, warn: () => {} };
@@ -53,13 +59,21 @@ export async function runJob(job: string | object, options: RunOptions = {}): Pr
   const registry = await registryWith(options.plugins, options.baseDir);
   const spec = await loadJob(job, loadOptions(options, registry));
   for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
+  const baseDir = options.baseDir ?? process.cwd();
+  const state = options.stateFile === undefined ? undefined : readStateFile(options.stateFile, baseDir);
   const container = new JobContainer(spec, {
     log,
     signal: options.signal,
     onProgress: options.onProgress,
     progressIntervalMs: options.progressIntervalMs ?? (options.onProgress ? 1000 : undefined),
+    state,
   });
-  return container.run();
+  const summary = await container.run();
+  if (options.stateFile !== undefined) {
+    const file = writeStateFile(options.stateFile, baseDir, spec.source, summary.nextState ?? spec.content.map(() => null));
+    log.info(`state for the next run written to ${file}`);
+  }
+  return summary;
 }
 
 export interface ValidationReport {

@@ -91,6 +91,8 @@ export interface TaskReport extends TaskStats {
   side?: 'reader' | 'writer';
   /** Set when state is failed or aborted: whether the writer took back what it had written (supportsFailover). */
   rolledBack?: boolean;
+  /** The reader's report (ReaderTask.report) of a task that succeeded. */
+  readerReport?: object | undefined;
 }
 
 export interface TaskGroupResult {

@@ -119,6 +119,7 @@ export class TaskAttempt {
 
     let reader: ReaderTask | undefined;
     let writer: WriterTask | undefined;
+    let readerReport: object | undefined;
     let failure: { error: unknown; side: 'reader' | 'writer' } | undefined;
     const fail = (error: unknown, side: 'reader' | 'writer'): void => {
       // The first error is the cause; the other side then fails with ChannelClosedError.
@@ -163,6 +164,7 @@ export class TaskAttempt {
         await writer.post?.();
         setupSide = 'reader';
         await reader.post?.();
+        readerReport = reader.report?.();
       }
     } catch (err) {
       fail(err, setupSide);
@@ -193,6 +195,7 @@ export class TaskAttempt {
     const aborted = this.abort.signal.aborted;
     const state = failure ? (aborted ? 'aborted' : 'failed') : 'succeeded';
     const report: TaskReport = { ...this.snapshot(state), elapsedMs: performance.now() - this.started };
+    if (!failure && readerReport !== undefined) report.readerReport = readerReport;
     if (failure) {
       report.error = serializeError(aborted ? this.abort.signal.reason : failure.error);
       report.side = failure.side;

@@ -39,7 +39,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean }): Promise<void> {
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   const controller = new AbortController();
   let interrupts = 0;
@@ -61,6 +61,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     const summary = await runJob(args.job, {
       ...o,
       ...(args.channel !== undefined ? { channel: args.channel } : {}),
+      ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
       signal: controller.signal,
       log: out,
       onProgress: printer.onProgress,
@@ -107,7 +108,8 @@ const cli = yargs(datax(hideBin(process.argv)))
         .option('channel', { type: 'number', describe: 'override setting.speed.channel' })
         .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
-        .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' }),
+        .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
+        .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
     (a) => run(a as never),
   )
   .command(

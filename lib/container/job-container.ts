@@ -26,6 +26,8 @@ export interface ContainerOptions {
   progressIntervalMs?: number | undefined;
   /** Run the plugins' preCheck (default true). */
   preCheck?: boolean;
+  /** The previous run's nextState, one entry per job.content entry (from the state file). */
+  state?: Array<Record<string, unknown> | null> | undefined;
 }
 
 const WORKER_URL = new URL('../../workers/taskgroup.js', import.meta.url).href;
@@ -44,6 +46,7 @@ export class JobContainer {
   private readonly dirty: DirtyLog;
   /** Set when setting.errorLimit was crossed while the job ran: the job stops, exit code 3. */
   private limitCrossed: string | undefined;
+  private nextState: Array<Record<string, unknown> | null> | undefined;
 
   constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {
     const path = job.settings.dirtyPath;
@@ -89,9 +92,10 @@ export class JobContainer {
     let failure: unknown;
     try {
       await this.timed('initMs', async () => {
-        for (const c of job.content) {
+        for (const [i, c] of job.content.entries()) {
           const ctx = (ref: typeof c.reader): JobContext => ({
             parameter: ref.parameter, path: ref.path, baseDir: job.baseDir, runId: this.runId, log: options.log, signal: this.abort.signal,
+            state: options.state?.[i] ?? undefined,
           });
           const reader = await (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader));
           const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer));
@@ -116,13 +120,15 @@ export class JobContainer {
       const { tasks, expected } = await this.timed('splitMs', () => this.split(jobs));
       result = await this.timed('runMs', () => this.schedule(tasks, expected));
       const failed = result.reports.find((r) => r.state === 'failed');
-      if (!failed && !this.abort.signal.aborted) {
+      if (!failed && !this.abort.signal.aborted && this.limitCrossed === undefined) {
         await this.timed('postMs', async () => {
           for (const j of jobs) {
             await j.writer.post?.();
             await j.reader.post?.();
           }
         });
+        const reports = result.reports;
+        this.nextState = jobs.map((j, i) => j.reader.nextState?.(reports.filter((r) => this.tasks[r.taskId]?.contentIndex === i).map((r) => r.readerReport)) ?? null);
       }
     } catch (err) {
       failure = err;
@@ -310,6 +316,11 @@ export class JobContainer {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings: this.job.warnings.map((w) => `${w.path}: ${w.message}`),
     };
+    if (this.nextState?.some((x) => x !== null)) {
+      summary.nextState = this.nextState;
+      const ends = this.nextState.map((x) => x?.endLocation).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);
+      if (ends.length > 0) summary.endLocation = Object.assign({}, ...ends) as Record<string, unknown>;
+    }
     summary.recordsPerSecond = (summary.recordsWritten * 1000) / Math.max(elapsedMs, 1);
     if (failure instanceof FerryError && failure.exitCode === 2) throw failure;
     // Checked before task failures: crossing the limit is what stopped the other tasks.

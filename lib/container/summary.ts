@@ -37,6 +37,10 @@ export interface JobSummary {
   tasks: { total: number; succeeded: number; failed: number; aborted: number; retries: number };
   peakRssBytes: number;
   warnings: string[];
+  /** Incremental reads: where each table's read ended (its largest increColumn value read), by table. */
+  endLocation?: Record<string, unknown>;
+  /** What the next run with the same state file starts from: one entry per job.content entry. */
+  nextState?: Array<Record<string, unknown> | null>;
   error?: { code: string; message: string; taskId?: number; side?: string };
 }
 

@@ -25,6 +25,11 @@ export interface JobContext<P = TaskParameter> {
   runId: string;
   log: Logger;
   signal: AbortSignal;
+  /**
+   * What this job.content entry's reader returned from nextState() on the last successful run
+   * with the same state file (`--state-file`, API `stateFile`): where an incremental read starts.
+   */
+  state?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -89,6 +94,11 @@ export interface ReaderJob extends JobLifecycle {
   columnCount?(): number | undefined;
   /** Total records the job will read, when known: enables percent and ETA in the progress line. */
   expectedRecords?(): number | undefined;
+  /**
+   * After every task succeeded: the state the next run starts from (Embulk's config diff), from
+   * the tasks' reports (ReaderTask.report, in task order). Plain JSON; kept in the state file.
+   */
+  nextState?(reports: Array<object | undefined>): Record<string, unknown> | undefined;
 }
 
 export interface WriterJob extends JobLifecycle {
@@ -121,6 +131,8 @@ export interface RecordReceiver extends AsyncIterable<Row[]> {
 
 export interface ReaderTask extends TaskLifecycle {
   startRead(sender: RecordSender): Promise<void>;
+  /** After a successful read: what the Job side's nextState needs (plain JSON), e.g. the largest increColumn value read. */
+  report?(): object | undefined;
 }
 
 export interface WriterTask extends TaskLifecycle {

@@ -85,6 +85,10 @@ export interface Dialect {
   defaultPort: number;
   /** Quotes an identifier; a dotted name (schema.table) is quoted part by part. */
   quoteIdent(name: string): string;
+  /** A string as an SQL literal (increColumn locations: the database's own text of a value, compared after its implicit cast). */
+  quoteLiteral(value: string): string;
+  /** An expression's value as the database's text (increColumn locations are kept as text). */
+  asText(expr: string): string;
   /** Opens a connection; a failure throws a FerryError naming host:port/db and the driver's reason, never the password. */
   connect(config: ConnectionConfig): Promise<DbSession>;
 }

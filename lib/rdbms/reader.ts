@@ -25,6 +25,9 @@ export interface ReaderParams {
   fetchSize?: number;
   session?: string[];
   customSql?: string;
+  increColumn?: string;
+  startLocation?: string | number;
+  useMaxFunc?: boolean;
   connection: Array<{ jdbcUrl: string | string[]; table?: string | string[]; querySql?: string | string[]; username?: string; password?: string }>;
 }
 
@@ -39,6 +42,25 @@ interface ReaderTaskParams {
   width: number;
   /** For a splitPk range: how to read again after the last key sent, when the connection is lost. */
   resume?: ResumeParams | undefined;
+  /** Incremental: the last column of each fetched row is increColumn as text; the task reports its largest. */
+  incre?: { table: string; kind: IncreKind } | undefined;
+}
+
+/** How increColumn values compare: integers exactly, other numbers as numbers, dates and strings as the database's text. */
+type IncreKind = 'int' | 'number' | 'text';
+
+function increKind(dbType: string): IncreKind {
+  if (/^(tinyint\(1\)|bool)/.test(dbType)) return 'text';
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|int2|int4|int8|serial|bigserial|smallserial|oid)\b/.test(dbType)) return 'int';
+  if (/^(numeric|decimal|real|double|float|money)/.test(dbType)) return 'number';
+  return 'text';
+}
+
+/** Whether increColumn value a (as text) comes after b. Dates and timestamps print in ISO order in both databases. */
+function increAfter(kind: IncreKind, a: string, b: string): boolean {
+  if (kind === 'int') return BigInt(a) > BigInt(b);
+  if (kind === 'number') return Number(a) > Number(b);
+  return a > b;
 }
 
 /**
@@ -76,8 +98,9 @@ export function readerSchema(dialect: DialectName): Schema {
       fetchSize: { type: 'integer', min: 1, description: 'rows per round trip' },
       connection: readerConnectionSchema,
       customSql: { type: 'string', description: 'FlinkX: a query, as querySql' },
-      increColumn: { type: 'string', warn: 'incremental reads are not supported yet; the whole table is read' },
-      startLocation: { type: 'any', warn: 'incremental reads are not supported yet; the whole table is read' },
+      increColumn: { type: 'string', description: 'incremental reads: a column that grows with new rows (an id, a modification time)' },
+      startLocation: { type: 'any', description: 'incremental reads: read rows whose increColumn is above this (number, string or timestamp text)' },
+      useMaxFunc: { type: 'boolean', description: 'incremental reads: stop at MAX(increColumn) taken at the start; later rows wait for the next run' },
       sourceIds: { type: 'any', warn: 'Taiga data source ids: not used, ignored' },
       ...(dialect === 'mysql' ? { useCursor: { type: 'boolean', warn: 'rows are always streamed; ignored' } } : {}),
     },
@@ -127,6 +150,8 @@ interface Source {
   /** The select list's items and the FROM part of base. */
   select?: string[];
   from?: string;
+  /** increColumn quoted, and how its values compare. */
+  incre?: { column: string; kind: IncreKind } | undefined;
   where?: string | undefined;
 }
 
@@ -134,6 +159,8 @@ class RdbmsReaderJob implements ReaderJob {
   private readonly sessions: DbSession[] = [];
   private sources: Source[] = [];
   private width: number | undefined;
+  /** Incremental: each table's state key, how its values compare, and where its read started. */
+  private starts: Array<{ key: string; kind: IncreKind; start: string | undefined }> = [];
 
   constructor(private readonly dialect: Dialect, private readonly ctx: JobContext<ReaderParams>) {}
 
@@ -190,7 +217,13 @@ class RdbmsReaderJob implements ReaderJob {
         const base = `SELECT ${select.join(', ')}${from}`;
         const where = p.where?.trim() ? `(${p.where})` : undefined;
         const task = { config, session: p.session ?? [], sql: where ? `${base} WHERE ${where}` : base, fetchSize: p.fetchSize, constants, width: at };
-        this.sources.push({ task, session, table, base, where, select, from });
+        let incre: Source['incre'];
+        if (p.increColumn) {
+          const col = info.find((c) => c.name.toLowerCase() === p.increColumn!.replace(/^[`"]|[`"]$/g, '').toLowerCase());
+          if (!col) throw configError('FERRY_JOB_INVALID', `${path}.increColumn`, `column "${p.increColumn}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
+          incre = { column: this.dialect.quoteIdent(col.name), kind: increKind(col.dbType) };
+        }
+        this.sources.push({ task, session, table, base, where, select, from, incre });
         if (this.width === undefined) this.width = at;
       }
     }
@@ -202,38 +235,98 @@ class RdbmsReaderJob implements ReaderJob {
 
   async split(adviceNumber: number): Promise<ReaderTaskParams[]> {
     const p = this.ctx.parameter;
-    if (!p.splitPk) return this.sources.map((s) => s.task);
-    // As DataX: enough ranges per table for every channel, times splitFactor for balance.
+    if (p.increColumn && this.sources.some((s) => !s.table)) {
+      throw configError('FERRY_JOB_INVALID', `${this.ctx.path}.increColumn`, 'incremental reads need table (not querySql): ferry adds the increColumn condition to the table query');
+    }
+    if (!p.splitPk && !p.increColumn) return this.sources.map((s) => s.task);
     const perTable = Math.max(1, Math.ceil(adviceNumber / Math.max(1, this.sources.length))) * (p.splitFactor ?? 5);
     const out: ReaderTaskParams[] = [];
-    for (const s of this.sources) {
-      if (!s.table || !s.base) {
+    this.starts = [];
+    for (const [i, s] of this.sources.entries()) {
+      if (!s.table || !s.base || !s.select || !s.from) {
         out.push(s.task); // a querySql is read as it is
         continue;
       }
+      const key = this.stateKey(s.table, i);
+      const conditions = s.where ? [s.where] : [];
+      let hidden: string[] = [];
+      let incre: ReaderTaskParams['incre'];
+      if (s.incre) {
+        const { conditions: c, start } = await this.increConditions(s, key);
+        conditions.push(...c);
+        this.starts.push({ key, kind: s.incre.kind, start });
+        // Aliased: PostgreSQL names a cast's column after the column, which makes ORDER BY pk ambiguous.
+        hidden = [`${this.dialect.asText(s.incre.column)} AS ferry_incre_text`];
+        incre = { table: key, kind: s.incre.kind };
+      }
+      const where = (extra: string[] = []): string => {
+        const all = [...conditions, ...extra];
+        return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
+      };
+      if (!p.splitPk) {
+        out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where()}`, incre });
+        continue;
+      }
       const pk = this.dialect.quoteIdent(p.splitPk);
-      const filter = s.where ? ` WHERE ${s.where}` : '';
-      const [row] = await s.session.query(`SELECT MIN(${pk}), MAX(${pk}) FROM ${this.dialect.quoteIdent(s.table)}${filter}`);
+      const [row] = await s.session.query(`SELECT MIN(${pk}), MAX(${pk})${s.from}${where()}`);
       const min = toBigInt(row?.[0]);
       const max = toBigInt(row?.[1]);
       if (min === undefined || max === undefined) {
         this.ctx.log.warn(`splitPk ${p.splitPk} of ${s.table} is not an integer column: the table is read by one task`);
-        out.push(s.task);
+        out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where()}`, incre });
         continue;
       }
-      const keyAt = s.select!.indexOf(pk);
-      const select = keyAt >= 0 ? s.base : `SELECT ${[...s.select!, pk].join(', ')}${s.from!}`;
+      const keyAt = s.select.indexOf(pk);
+      // Hidden columns after the job's: the key when the job does not select it, then increColumn's text.
+      const select = `SELECT ${[...s.select, ...(keyAt >= 0 ? [] : [pk]), ...hidden].join(', ')}${s.from}`;
       for (const cond of rangeConditions(pk, min, max, perTable)) {
-        const conditions = s.where ? [s.where, cond] : [cond];
         if (/ IS NULL$/.test(cond)) {
-          out.push({ ...s.task, sql: `${s.base} WHERE ${conditions.join(' AND ')}` }); // no key to resume after
+          out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where([cond])}`, incre }); // no key to resume after
           continue;
         }
-        const resume: ResumeParams = { select, conditions, pk, keyAt: keyAt >= 0 ? keyAt : s.select!.length, dropKey: keyAt < 0 };
-        out.push({ ...s.task, sql: resumeSql(resume), resume });
+        const resume: ResumeParams = { select, conditions: [...conditions, cond], pk, keyAt: keyAt >= 0 ? keyAt : s.select.length, dropKey: keyAt < 0 };
+        out.push({ ...s.task, sql: resumeSql(resume), resume, incre });
       }
     }
     return out;
+  }
+
+  /** Where each table's incremental read starts: the state file's end, else startLocation; and its conditions. */
+  private async increConditions(s: Source, key: string): Promise<{ conditions: string[]; start: string | undefined }> {
+    const p = this.ctx.parameter;
+    const { column, kind } = s.incre!;
+    const ends = this.ctx.state?.endLocation as Record<string, unknown> | undefined;
+    const saved = ends?.[key];
+    const start = typeof saved === 'string' ? saved : p.startLocation === undefined || p.startLocation === null || p.startLocation === '' ? undefined : String(p.startLocation);
+    const conditions = start === undefined ? [] : [`${column} > ${this.dialect.quoteLiteral(start)}`];
+    if (p.useMaxFunc) {
+      const filter = [...(s.where ? [s.where] : []), ...conditions];
+      const [row] = await s.session.query(`SELECT ${this.dialect.asText(`MAX(${column})`)}${s.from!}${filter.length ? ` WHERE ${filter.join(' AND ')}` : ''}`);
+      const max = row?.[0];
+      // Integers are unique as they grow: read up to MAX itself. Times may repeat: rows at MAX
+      // wait for the next run, since more rows with that same time may still arrive.
+      conditions.push(max === null || max === undefined ? '1 = 0' : `${column} ${kind === 'int' ? '<=' : '<'} ${this.dialect.quoteLiteral(String(max))}`);
+    }
+    return { conditions, start };
+  }
+
+  private stateKey(table: string, index: number): string {
+    return this.sources.findIndex((x) => x.table === table) === index ? table : `${table}#${index}`;
+  }
+
+  /** Each table's endLocation: the largest increColumn value its tasks read, else where it started. */
+  nextState(reports: Array<object | undefined>): Record<string, unknown> | undefined {
+    if (!this.ctx.parameter.increColumn) return undefined;
+    const endLocation: Record<string, string> = {};
+    for (const { key, kind, start } of this.starts) {
+      let end = start;
+      for (const r of reports) {
+        const rep = r as { table?: string; max?: string } | undefined;
+        if (rep?.table === key && rep.max !== undefined && (end === undefined || increAfter(kind, rep.max, end))) end = rep.max;
+      }
+      if (end !== undefined) endLocation[key] = end;
+    }
+    return { endLocation };
   }
 
   async destroy(): Promise<void> {
@@ -252,7 +345,13 @@ function toBigInt(v: unknown): bigint | null | undefined {
 
 class RdbmsReaderTask implements ReaderTask {
   private session: DbSession | undefined;
+  /** Incremental: the largest increColumn value sent, as the database's text. */
+  private increMax: string | undefined;
   constructor(private readonly ctx: TaskContext<ReaderTaskParams>) {}
+
+  report(): object | undefined {
+    return this.ctx.parameter.incre ? { table: this.ctx.parameter.incre.table, max: this.increMax } : undefined;
+  }
 
   /**
    * Streams the query into the sender. A lost connection (or another transient failure) is
@@ -265,6 +364,7 @@ class RdbmsReaderTask implements ReaderTask {
     const dialect = dialectFor(p.config.dialect);
     const constants = p.constants;
     const resume = p.resume;
+    const incre = p.incre;
     let sent = 0;
     let lastKey: string | undefined;
     for (let n = 1; ; n++) {
@@ -276,6 +376,11 @@ class RdbmsReaderTask implements ReaderTask {
         const sql = resume && lastKey !== undefined ? resumeSql(resume, lastKey) : p.sql;
         for await (const batch of this.session.stream(sql, { fetchSize: p.fetchSize, signal })) {
           for (const fetched of batch) {
+            if (incre) {
+              // increColumn's text is the last column: taken off before the key and the job's columns.
+              const v = fetched.pop();
+              if (typeof v === 'string' && (this.increMax === undefined || increAfter(incre.kind, v, this.increMax))) this.increMax = v;
+            }
             if (resume) {
               lastKey = keyLiteral(fetched[resume.keyAt]);
               if (resume.dropKey) fetched.pop();

@@ -460,6 +460,9 @@ export const mysqlDialect = {
   name: 'mysql' as const,
   defaultPort: 3306,
   quoteIdent,
+  // mysql2's escaping (backslashes): sessions never run with NO_BACKSLASH_ESCAPES.
+  quoteLiteral: (value: string) => escape(value),
+  asText: (expr: string) => `CAST(${expr} AS CHAR)`,
   async connect(cfg: ConnectionConfig): Promise<MysqlSession> {
     let conn: RawConnection;
     try {

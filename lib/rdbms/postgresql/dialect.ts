@@ -926,6 +926,9 @@ export const postgresqlDialect: Dialect = {
   name: 'postgresql',
   defaultPort: 5432,
   quoteIdent,
+  // E'' whatever standard_conforming_strings says: backslashes and quotes doubled.
+  quoteLiteral: (value) => `E'${checkNul(value).replaceAll('\\', '\\\\').replaceAll("'", "''")}'`,
+  asText: (expr) => `(${expr})::text`,
   async connect(cfg: ConnectionConfig): Promise<DbSession> {
     const seconds = Number(cfg.params.connectTimeout ?? cfg.params.loginTimeout ?? 10);
     const client = new Client({
