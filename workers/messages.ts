@@ -16,6 +16,11 @@ import type { RateCaps } from '../channel/rate-limiter.js';
 export const CONTROL = {
   /** Set to 1 (then notified) by the main thread to stop every task: Ctrl-C, AbortSignal, a failed group. */
   ABORT: 0,
+  /**
+   * Set to 1 (then notified) to end a polling job cleanly: polling readers finish their pass and
+   * return, writers commit what they hold, and the job succeeds (Ctrl-C / AbortSignal on such a job).
+   */
+  STOP: 1,
 } as const;
 export const CONTROL_SLOTS = 2;
 

@@ -46,6 +46,7 @@ export class TaskAttempt {
     private readonly group: TaskGroupSpec,
     private readonly log: Logger,
     private readonly sendDirty: (records: DirtyReport[]) => Promise<void>,
+    private readonly stopping: AbortSignal = new AbortController().signal,
   ) {
     this.sab = createRingBuffer(group.channelBytes);
     this.stats = new RingConsumer(this.sab).stats;
@@ -104,6 +105,7 @@ export class TaskAttempt {
     const ctx = (parameter: TaskContext['parameter'], side: string, plugin: string): TaskContext => ({
       parameter,
       dirty: (record) => this.dirty(record, plugin),
+      stopping: this.stopping,
       retry: group.retry,
       taskId: task.taskId,
       taskGroupId: group.taskGroupId,

@@ -34,6 +34,11 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
   const aborted = Atomics.waitAsync(control, CONTROL.ABORT, 0);
   if (aborted.async) void aborted.value.then(() => stopAll('the job was stopped'));
   else stopAll('the job was stopped');
+  // A clean stop of a polling job: readers see it as TaskContext.stopping.
+  const stopping = new AbortController();
+  const stop = Atomics.waitAsync(control, CONTROL.STOP, 0);
+  if (stop.async) void stop.value.then(() => stopping.abort());
+  else stopping.abort();
 
   const report = (): void => {
     const tasks = [...running].map((a) => a.snapshot('running')).concat([...waiting.values()]);
@@ -47,7 +52,7 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
         reports.push(notRun(task, attempt, stopReason));
         return;
       }
-      const run = new TaskAttempt(task, attempt, spec, log, (records) => sink.dirty(records));
+      const run = new TaskAttempt(task, attempt, spec, log, (records) => sink.dirty(records), stopping.signal);
       running.add(run);
       const result = await run.run();
       running.delete(run);

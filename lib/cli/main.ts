@@ -47,7 +47,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     interrupts++;
     if (interrupts > 1) process.exit(130);
     out.clearLive();
-    out.warn('interrupted: stopping every task and letting writers clean up (Ctrl-C again to quit at once)');
+    out.warn('interrupted: stopping (a polling job ends cleanly, any other stops every task and lets writers clean up); Ctrl-C again to quit at once');
     controller.abort();
   });
   const printSummary = (s: JobSummary): void => {

@@ -47,6 +47,20 @@ export class JobContainer {
   /** Set when setting.errorLimit was crossed while the job ran: the job stops, exit code 3. */
   private limitCrossed: string | undefined;
   private nextState: Array<Record<string, unknown> | null> | undefined;
+  private polling = false;
+  private stopRequested = false;
+  private control: Int32Array | undefined;
+
+  /** Ends a polling job cleanly: raises CONTROL.STOP (now, or as soon as the workers exist). */
+  private stopCleanly(): void {
+    if (this.stopRequested) return;
+    this.stopRequested = true;
+    this.options.log.info('stopping: polling readers finish their pass, writers commit what they hold');
+    if (this.control) {
+      Atomics.store(this.control, CONTROL.STOP, 1);
+      Atomics.notify(this.control, CONTROL.STOP);
+    }
+  }
 
   constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {
     const path = job.settings.dirtyPath;
@@ -83,7 +97,8 @@ export class JobContainer {
   async run(): Promise<JobSummary> {
     const { job, options } = this;
     const started = new Date();
-    const onAbort = (): void => this.abort.abort(options.signal?.reason);
+    // A polling job has no end of its own: the signal ends it cleanly (readers stop, writers commit).
+    const onAbort = (): void => (this.polling ? this.stopCleanly() : this.abort.abort(options.signal?.reason));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
 
@@ -100,6 +115,7 @@ export class JobContainer {
           const reader = await (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader));
           const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer));
           jobs.push({ reader, writer });
+          if (reader.polls?.()) this.polling = true;
           const rc = reader.columnCount?.();
           const wc = writer.columnCount?.();
           if (rc !== undefined && wc !== undefined && rc !== wc) {
@@ -186,6 +202,8 @@ export class JobContainer {
     const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
     const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
     const controlI32 = new Int32Array(control);
+    this.control = controlI32;
+    if (this.stopRequested) Atomics.store(controlI32, CONTROL.STOP, 1);
     const stopWorkers = (): void => {
       Atomics.store(controlI32, CONTROL.ABORT, 1);
       Atomics.notify(controlI32, CONTROL.ABORT);

@@ -71,6 +71,11 @@ export interface TaskContext<P = TaskParameter> {
   log: Logger;
   /** Aborted when the job is cancelled or the paired loop failed: stop reading or writing. */
   signal: AbortSignal;
+  /**
+   * Raised when the job is asked to end cleanly (Ctrl-C or the AbortSignal of a job whose reader
+   * polls): a polling reader finishes its current pass and returns, so the job ends with success.
+   */
+  stopping: AbortSignal;
   /** Reports a dirty record (and goes on with the next one); the job stops when errorLimit is crossed. */
   dirty(record: DirtyRecord): void;
   retry: RetryPolicy;
@@ -99,6 +104,8 @@ export interface ReaderJob extends JobLifecycle {
    * the tasks' reports (ReaderTask.report, in task order). Plain JSON; kept in the state file.
    */
   nextState?(reports: Array<object | undefined>): Record<string, unknown> | undefined;
+  /** Whether the reader keeps reading new rows until it is told to stop (FlinkX polling): a stop then ends the job cleanly. */
+  polls?(): boolean;
 }
 
 export interface WriterJob extends JobLifecycle {

@@ -88,6 +88,16 @@ export class BatchWriter {
     await this.commit();
   }
 
+  /** Rows of the open batch, not committed yet. */
+  get pendingRows(): number {
+    return this.pending.length;
+  }
+
+  /** Commits the open batch now, short of batchSize: the reader has gone quiet (polling). */
+  async commitNow(): Promise<void> {
+    await this.commit();
+  }
+
   async close(): Promise<void> {
     const c = this.current;
     this.current = undefined;

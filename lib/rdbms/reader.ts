@@ -28,6 +28,8 @@ export interface ReaderParams {
   increColumn?: string;
   startLocation?: string | number;
   useMaxFunc?: boolean;
+  polling?: boolean;
+  pollingInterval?: number;
   connection: Array<{ jdbcUrl: string | string[]; table?: string | string[]; querySql?: string | string[]; username?: string; password?: string }>;
 }
 
@@ -44,7 +46,11 @@ interface ReaderTaskParams {
   resume?: ResumeParams | undefined;
   /** Incremental: the last column of each fetched row is increColumn as text; the task reports its largest. */
   incre?: { table: string; kind: IncreKind } | undefined;
+  /** Polling: after the first pass, every intervalMs, `select` the rows past the largest value read (or past `start`). */
+  poll?: { select: string; conditions: string[]; column: string; intervalMs: number; start?: string | undefined } | undefined;
 }
+
+const DEFAULT_POLLING_INTERVAL_MS = 5000;
 
 /** How increColumn values compare: integers exactly, other numbers as numbers, dates and strings as the database's text. */
 type IncreKind = 'int' | 'number' | 'text';
@@ -101,6 +107,8 @@ export function readerSchema(dialect: DialectName): Schema {
       increColumn: { type: 'string', description: 'incremental reads: a column that grows with new rows (an id, a modification time)' },
       startLocation: { type: 'any', description: 'incremental reads: read rows whose increColumn is above this (number, string or timestamp text)' },
       useMaxFunc: { type: 'boolean', description: 'incremental reads: stop at MAX(increColumn) taken at the start; later rows wait for the next run' },
+      polling: { type: 'boolean', description: 'keep reading the rows past increColumn\'s largest value every pollingInterval, until Ctrl-C / the AbortSignal ends the job cleanly' },
+      pollingInterval: { type: 'integer', min: 1, description: 'ms between polls (default 5000)' },
       sourceIds: { type: 'any', warn: 'Taiga data source ids: not used, ignored' },
       ...(dialect === 'mysql' ? { useCursor: { type: 'boolean', warn: 'rows are always streamed; ignored' } } : {}),
     },
@@ -238,7 +246,12 @@ class RdbmsReaderJob implements ReaderJob {
     if (p.increColumn && this.sources.some((s) => !s.table)) {
       throw configError('FERRY_JOB_INVALID', `${this.ctx.path}.increColumn`, 'incremental reads need table (not querySql): ferry adds the increColumn condition to the table query');
     }
-    if (!p.splitPk && !p.increColumn) return this.sources.map((s) => s.task);
+    if (p.polling && !p.increColumn) {
+      throw configError('FERRY_JOB_INVALID', `${this.ctx.path}.polling`, 'polling needs increColumn: the column whose largest value read says where the next poll starts');
+    }
+    if (p.polling && p.splitPk) this.ctx.log.warn('polling reads each table with one task: splitPk is ignored');
+    const splitPk = p.polling ? undefined : p.splitPk;
+    if (!splitPk && !p.increColumn) return this.sources.map((s) => s.task);
     const perTable = Math.max(1, Math.ceil(adviceNumber / Math.max(1, this.sources.length))) * (p.splitFactor ?? 5);
     const out: ReaderTaskParams[] = [];
     this.starts = [];
@@ -251,8 +264,11 @@ class RdbmsReaderJob implements ReaderJob {
       const conditions = s.where ? [s.where] : [];
       let hidden: string[] = [];
       let incre: ReaderTaskParams['incre'];
+      let start: string | undefined;
       if (s.incre) {
-        const { conditions: c, start } = await this.increConditions(s, key);
+        const found = await this.increConditions(s, key);
+        const c = found.conditions;
+        start = found.start;
         conditions.push(...c);
         this.starts.push({ key, kind: s.incre.kind, start });
         // Aliased: PostgreSQL names a cast's column after the column, which makes ORDER BY pk ambiguous.
@@ -263,11 +279,15 @@ class RdbmsReaderJob implements ReaderJob {
         const all = [...conditions, ...extra];
         return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
       };
-      if (!p.splitPk) {
-        out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where()}`, incre });
+      if (!splitPk) {
+        const select = `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}`;
+        const poll = p.polling && s.incre
+          ? { select, conditions: s.where ? [s.where] : [], column: s.incre.column, intervalMs: p.pollingInterval ?? DEFAULT_POLLING_INTERVAL_MS, start }
+          : undefined;
+        out.push({ ...s.task, sql: `${select}${where()}`, incre, poll });
         continue;
       }
-      const pk = this.dialect.quoteIdent(p.splitPk);
+      const pk = this.dialect.quoteIdent(splitPk);
       const [row] = await s.session.query(`SELECT MIN(${pk}), MAX(${pk})${s.from}${where()}`);
       const min = toBigInt(row?.[0]);
       const max = toBigInt(row?.[1]);
@@ -308,6 +328,10 @@ class RdbmsReaderJob implements ReaderJob {
       conditions.push(max === null || max === undefined ? '1 = 0' : `${column} ${kind === 'int' ? '<=' : '<'} ${this.dialect.quoteLiteral(String(max))}`);
     }
     return { conditions, start };
+  }
+
+  polls(): boolean {
+    return this.ctx.parameter.polling === true;
   }
 
   private stateKey(table: string, index: number): string {
@@ -360,10 +384,30 @@ class RdbmsReaderTask implements ReaderTask {
    */
   async startRead(sender: RecordSender): Promise<void> {
     const p = this.ctx.parameter;
+    await this.readPass(p.sql, sender, p.resume);
+    const poll = p.poll;
+    if (!poll) return;
+    // Polling: the rows past the largest increColumn value read, every interval, until the job
+    // is asked to stop (then the task ends like a finished one: the writer commits, the job succeeds).
+    const { stopping, signal } = this.ctx;
+    const quote = dialectFor(p.config.dialect).quoteLiteral;
+    const wake = AbortSignal.any([stopping, signal]);
+    for (;;) {
+      await sender.flush();
+      await pause(poll.intervalMs, wake);
+      if (wake.aborted) return;
+      const after = this.increMax ?? poll.start;
+      const conditions = after === undefined ? poll.conditions : [...poll.conditions, `${poll.column} > ${quote(after)}`];
+      await this.readPass(`${poll.select}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`, sender, undefined);
+    }
+  }
+
+  /** One query streamed into the sender, with retries (see startRead). */
+  private async readPass(sqlText: string, sender: RecordSender, resume: ResumeParams | undefined): Promise<void> {
+    const p = this.ctx.parameter;
     const { retry, signal, log } = this.ctx;
     const dialect = dialectFor(p.config.dialect);
     const constants = p.constants;
-    const resume = p.resume;
     const incre = p.incre;
     let sent = 0;
     let lastKey: string | undefined;
@@ -373,7 +417,7 @@ class RdbmsReaderTask implements ReaderTask {
           this.session = await dialect.connect(p.config);
           await runSession(this.session, p.session);
         }
-        const sql = resume && lastKey !== undefined ? resumeSql(resume, lastKey) : p.sql;
+        const sql = resume && lastKey !== undefined ? resumeSql(resume, lastKey) : sqlText;
         for await (const batch of this.session.stream(sql, { fetchSize: p.fetchSize, signal })) {
           for (const fetched of batch) {
             if (incre) {

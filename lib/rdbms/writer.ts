@@ -11,6 +11,7 @@ import { asList, initialised, columnSchema, connectionConfigs, credentials, with
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
 import { BatchWriter, type Connected } from './batch-writer.js';
+import type { Row } from '../../channel/value.js';
 
 export interface WriterParams {
   username?: string;
@@ -154,10 +155,27 @@ class RdbmsWriterTask implements WriterTask {
         throw err;
       }
     };
-    this.batches = new BatchWriter(connect, p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
-    await this.batches.open();
-    for await (const frame of receiver) await this.batches.push(frame);
-    await this.batches.finish();
+    const batches = new BatchWriter(connect, p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
+    this.batches = batches;
+    await batches.open();
+    // A batch is committed when it is full, or when the reader has sent nothing for
+    // IDLE_COMMIT_MS (a polling reader between polls): rows never wait in an open batch.
+    let next: Promise<Row[] | null> | undefined;
+    for (;;) {
+      if (!next) {
+        next = receiver.read();
+        next.catch(() => {}); // a failure still reaches the await below; this only keeps it from being unhandled meanwhile
+      }
+      const frame = batches.pendingRows > 0 ? await withinIdle(next) : await next;
+      if (frame === IDLE) {
+        await batches.commitNow();
+        continue;
+      }
+      next = undefined;
+      if (frame === null) break;
+      await batches.push(frame);
+    }
+    await batches.finish();
   }
 
   // Committed batches cannot be taken back: a failed task is not run again from the start.
@@ -171,6 +189,19 @@ class RdbmsWriterTask implements WriterTask {
 
   async destroy(): Promise<void> {
     await this.batches?.close();
+  }
+}
+
+const IDLE_COMMIT_MS = 200;
+const IDLE = Symbol('idle');
+
+/** The frame, or IDLE when none came within IDLE_COMMIT_MS (the read stays pending). */
+async function withinIdle(read: Promise<Row[] | null>): Promise<Row[] | null | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([read, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, IDLE_COMMIT_MS, IDLE)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

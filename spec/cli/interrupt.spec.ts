@@ -20,7 +20,7 @@ test('Ctrl-C stops every task, writers take back their partial files, exit 1 say
     }));
     const r = await runCli(['run', path], { onSpawn: (pid) => setTimeout(() => process.kill(pid, 'SIGINT'), 1500) });
     assert.is(r.code, 1, r.stderr);
-    assert.match(r.stderr, /WARN  interrupted: stopping every task and letting writers clean up/);
+    assert.match(r.stderr, /WARN  interrupted: stopping \(a polling job ends cleanly, any other stops every task and lets writers clean up\); Ctrl-C again to quit at once/);
     assert.match(r.stderr, /\nerror: the job was stopped; 0 records were written by 0 finished tasks\n/);
     assert.match(r.stderr, /Job\s+: .*job\.json \(aborted\)/);
     assert.equal(readdirSync(out), [], 'the stopped tasks removed the files they had started');

@@ -27,6 +27,7 @@ function taskCtx(parameter: TaskParameter, baseDir: string, opts: { taskId?: num
       throw new Error(`unexpected dirty record: ${r.message}`);
     }),
     retry: RETRY_DEFAULTS,
+    stopping: new AbortController().signal,
     taskId: opts.taskId ?? 0,
     taskGroupId: 0,
     attempt: opts.attempt ?? 1,
