@@ -35,6 +35,8 @@ export interface RunOptions {
    * starts from it when it exists, and it is rewritten after a run that succeeded.
    */
   stateFile?: string;
+  /** setting.restore: go on from the last run's checkpoints (CLI `--resume`). */
+  resume?: boolean;
 }
 
 const SILENT: Logger = { info: () => {}, warn: () => {} };
@@ -67,6 +69,7 @@ export async function runJob(job: string | object, options: RunOptions = {}): Pr
     onProgress: options.onProgress,
     progressIntervalMs: options.progressIntervalMs ?? (options.onProgress ? 1000 : undefined),
     state,
+    resume: options.resume,
   });
   const summary = await container.run();
   if (options.stateFile !== undefined) {

@@ -8,7 +8,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../lib/errors.js';
-import type { DirtyRecord, RetryPolicy, TaskParameter } from '../lib/plugin/spi.js';
+import type { DirtyRecord, RetryPolicy, TaskParameter, TaskRestore } from '../lib/plugin/spi.js';
 import type { JsonValue } from '../channel/value.js';
 import type { RateCaps } from '../channel/rate-limiter.js';
 
@@ -36,6 +36,8 @@ export interface TaskSpec {
   contentIndex: number;
   reader: PluginTaskSpec;
   writer: PluginTaskSpec;
+  /** setting.restore: where this task's reader resumes and what its writer records. */
+  restore?: TaskRestore | undefined;
 }
 
 export interface TaskGroupSpec {

@@ -106,6 +106,7 @@ export class TaskAttempt {
       parameter,
       dirty: (record) => this.dirty(record, plugin),
       stopping: this.stopping,
+      restore: task.restore,
       retry: group.retry,
       taskId: task.taskId,
       taskGroupId: group.taskGroupId,

@@ -39,7 +39,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string }): Promise<void> {
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   const controller = new AbortController();
   let interrupts = 0;
@@ -62,6 +62,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
       ...o,
       ...(args.channel !== undefined ? { channel: args.channel } : {}),
       ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
+      ...(args.resume ? { resume: true } : {}),
       signal: controller.signal,
       log: out,
       onProgress: printer.onProgress,
@@ -109,6 +110,7 @@ const cli = yargs(datax(hideBin(process.argv)))
         .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
+        .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
     (a) => run(a as never),
   )

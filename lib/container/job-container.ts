@@ -11,12 +11,14 @@ import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { configError, ErrorLimitError, FerryError, JobFailedError } from '../errors.js';
 import { DirtyLog, dirtyFilePath } from './dirty-log.js';
+import { jobHash, loadTasks, saveTasks, stateDirOf } from './restore.js';
+import { join } from 'node:path';
 import { planTaskGroups } from './schedule.js';
 import { ProgressTracker, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import { CONTROL, CONTROL_SLOTS, type ProgressSink, type TaskGroupRequest, type TaskGroupResult, type TaskGroupSpec, type TaskReport, type TaskSpec } from '../../workers/messages.js';
 import type { JobSpec } from '../job/types.js';
-import type { JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
+import type { Checkpoint, JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
 
 export interface ContainerOptions {
   log: Logger;
@@ -28,6 +30,8 @@ export interface ContainerOptions {
   preCheck?: boolean;
   /** The previous run's nextState, one entry per job.content entry (from the state file). */
   state?: Array<Record<string, unknown> | null> | undefined;
+  /** setting.restore: go on from the checkpoints of the last run of this job instead of starting over. */
+  resume?: boolean | undefined;
 }
 
 const WORKER_URL = new URL('../../workers/taskgroup.js', import.meta.url).href;
@@ -48,6 +52,8 @@ export class JobContainer {
   private limitCrossed: string | undefined;
   private nextState: Array<Record<string, unknown> | null> | undefined;
   private polling = false;
+  private skipped = 0;
+  private restoreInfo: JobSummary['restore'];
   private stopRequested = false;
   private control: Int32Array | undefined;
 
@@ -63,6 +69,12 @@ export class JobContainer {
   }
 
   constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {
+    if (job.settings.restore && job.settings.restore.column === undefined) {
+      throw configError('FERRY_JOB_INVALID', 'job.setting.restore.restoreColumnName', 'isRestore needs restoreColumnName: a key column the tasks are read in the order of (an id)');
+    }
+    if (options.resume && !job.settings.restore) {
+      throw configError('FERRY_USAGE', '--resume', 'this job keeps no checkpoints: set job.setting.restore {"isRestore": true, "restoreColumnName": "<key column>"} so that a run can be resumed');
+    }
     const path = job.settings.dirtyPath;
     this.dirty = new DirtyLog(path === undefined ? undefined : dirtyFilePath(path, job.baseDir, this.runId), this.runId, options.log);
   }
@@ -111,6 +123,7 @@ export class JobContainer {
           const ctx = (ref: typeof c.reader): JobContext => ({
             parameter: ref.parameter, path: ref.path, baseDir: job.baseDir, runId: this.runId, log: options.log, signal: this.abort.signal,
             state: options.state?.[i] ?? undefined,
+            restoreColumn: job.settings.restore?.column,
           });
           const reader = await (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader));
           const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer));
@@ -129,11 +142,16 @@ export class JobContainer {
             await j.reader.preCheck?.();
             await j.writer.preCheck?.();
           }
+          // A resumed run must not prepare again: preSql may empty the target.
+          if (options.resume) continue;
           await j.reader.prepare?.();
           await j.writer.prepare?.();
         }
       });
-      const { tasks, expected } = await this.timed('splitMs', () => this.split(jobs));
+      const { tasks, expected } = await this.timed('splitMs', async () => {
+        if (!job.settings.restore) return this.split(jobs);
+        return this.restoreTasks(jobs);
+      });
       result = await this.timed('runMs', () => this.schedule(tasks, expected));
       const failed = result.reports.find((r) => r.state === 'failed');
       if (!failed && !this.abort.signal.aborted && this.limitCrossed === undefined) {
@@ -162,6 +180,55 @@ export class JobContainer {
       }
     }
     return this.finish(started, result, failure);
+  }
+
+  /**
+   * setting.restore: a first run splits, saves the tasks in the job's state directory and
+   * forgets older checkpoints; a resumed run (--resume) takes the saved tasks, skips the ones
+   * whose checkpoint says done, and starts the others after their last committed value.
+   */
+  private async restoreTasks(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: number | undefined }> {
+    const r = this.job.settings.restore!;
+    for (const [i, j] of jobs.entries()) {
+      if (!j.writer.checkpoints || !j.writer.resetCheckpoints) {
+        const c = this.job.content[i]!;
+        throw configError('FERRY_JOB_INVALID', c.writer.path.replace(/\.parameter$/, ''), `${c.writer.name} keeps no checkpoints, so job.setting.restore cannot resume it: the mysqlwriter and postgresqlwriter do`);
+      }
+    }
+    const hash = jobHash(this.job.resolved);
+    const dir = stateDirOf(this.job.baseDir, hash);
+    let tasks: TaskSpec[];
+    let expected: number | undefined;
+    if (this.options.resume) {
+      const saved = loadTasks(dir);
+      if (!saved) throw configError('FERRY_USAGE', '--resume', `there is no earlier run of this job to resume (no ${join(dir, 'tasks.json')}): run it without --resume`);
+      tasks = saved;
+      this.tasks = tasks;
+    } else {
+      ({ tasks, expected } = await this.split(jobs));
+      for (const j of jobs) await j.writer.resetCheckpoints?.(hash);
+      saveTasks(dir, this.job.source, tasks);
+    }
+    const run: TaskSpec[] = [];
+    for (const [i, j] of jobs.entries()) {
+      const names = j.reader.columnNames?.();
+      const index = r.index ?? names?.findIndex((n) => n.toLowerCase() === r.column!.toLowerCase()) ?? -1;
+      if (index < 0) {
+        throw configError('FERRY_JOB_INVALID', 'job.setting.restore.restoreColumnName', `"${r.column}" is not one of the reader's columns${names ? ` (${names.join(', ')})` : ''}: the writer takes the restore value from each record; give restoreColumnIndex when the names are not known`);
+      }
+      const done = this.options.resume && j.writer.checkpoints ? await j.writer.checkpoints(hash) : new Map<number, Checkpoint>();
+      for (const t of tasks.filter((x) => x.contentIndex === i)) {
+        const cp = done.get(t.taskId);
+        if (cp?.done) {
+          this.skipped++;
+          continue;
+        }
+        run.push({ ...t, restore: { job: hash, column: r.column!, index, after: cp && cp.rows > 0 && cp.value !== '' ? cp.value : undefined, rows: cp?.rows ?? 0, every: r.every } });
+      }
+    }
+    this.restoreInfo = { stateDir: dir, resumed: this.options.resume === true, tasksSkipped: this.skipped };
+    if (this.options.resume) this.options.log.info(`resuming from ${dir}: ${this.skipped} of ${tasks.length} tasks had finished, ${run.length} go on after their checkpoints`);
+    return { tasks: run, expected: this.options.resume ? undefined : expected };
   }
 
   private async split(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: number | undefined }> {
@@ -334,6 +401,7 @@ export class JobContainer {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       warnings: this.job.warnings.map((w) => `${w.path}: ${w.message}`),
     };
+    if (this.restoreInfo) summary.restore = this.restoreInfo;
     if (this.nextState?.some((x) => x !== null)) {
       summary.nextState = this.nextState;
       const ends = this.nextState.map((x) => x?.endLocation).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null);

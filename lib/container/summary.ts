@@ -39,6 +39,8 @@ export interface JobSummary {
   warnings: string[];
   /** Incremental reads: where each table's read ended (its largest increColumn value read), by table. */
   endLocation?: Record<string, unknown>;
+  /** setting.restore: the job's state directory, whether this run resumed, and how many finished tasks it skipped. */
+  restore?: { stateDir: string; resumed: boolean; tasksSkipped: number };
   /** What the next run with the same state file starts from: one entry per job.content entry. */
   nextState?: Array<Record<string, unknown> | null>;
   error?: { code: string; message: string; taskId?: number; side?: string };

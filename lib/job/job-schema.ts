@@ -71,7 +71,7 @@ const setting: Schema = {
     restore: {
       type: 'object',
       properties: {
-        isRestore: { type: 'boolean', warn: (v) => (v === true ? 'resuming from a checkpoint is not supported yet: the job reads everything from the start' : undefined) },
+        isRestore: { type: 'boolean', description: 'checkpoint every batch in the target, so that `ferry run --resume` goes on after a crash' },
         isStream: { type: 'boolean' },
         restoreColumnName: { type: 'string' },
         restoreColumnIndex: { type: 'integer', min: -1 },

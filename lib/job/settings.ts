@@ -66,6 +66,7 @@ export function jobSettings(root: Record<string, unknown>, overrides: SettingsOv
   if (percentage !== undefined) errorLimit.percentage = percentage;
 
   const dirty = at(setting, 'dirty', 'path');
+  const restoreColumn = at(setting, 'restore', 'restoreColumnName');
   const retry = {
     maxRetries: num(at(setting, 'retry', 'maxRetries')) ?? RETRY_DEFAULTS.maxRetries,
     initialIntervalMs: num(at(setting, 'retry', 'initialIntervalMs')) ?? RETRY_DEFAULTS.initialIntervalMs,
@@ -78,6 +79,15 @@ export function jobSettings(root: Record<string, unknown>, overrides: SettingsOv
     errorLimit,
     dirtyPath: typeof dirty === 'string' && dirty !== '' ? dirty : undefined,
     retry: { ...retry, maxIntervalMs: Math.max(retry.maxIntervalMs, retry.initialIntervalMs) },
+    ...(at(setting, 'restore', 'isRestore') === true
+      ? {
+          restore: {
+            column: typeof restoreColumn === 'string' && restoreColumn !== '' ? restoreColumn : undefined,
+            index: num(at(setting, 'restore', 'restoreColumnIndex')),
+            every: cap(at(setting, 'restore', 'maxRowNumForCheckpoint')),
+          },
+        }
+      : {}),
     taskGroupChannels: num(at(core, 'container', 'taskGroup', 'channel')) ?? SETTING_DEFAULTS.taskGroupChannels,
     maxRetryTimes: num(at(core, 'container', 'task', 'failover', 'maxRetryTimes')) ?? SETTING_DEFAULTS.maxRetryTimes,
     retryIntervalMs: num(at(core, 'container', 'task', 'failover', 'retryIntervalInMsec')) ?? SETTING_DEFAULTS.retryIntervalMs,

@@ -37,6 +37,8 @@ export interface JobSettings {
   dirtyPath?: string | undefined;
   /** setting.retry: transient failures (lost connection, deadlock) retried inside a task, with backoff. */
   retry: RetryPolicy;
+  /** setting.restore with isRestore true: checkpoints, and `--resume`. */
+  restore?: { column?: string | undefined; index?: number | undefined; every?: number | undefined } | undefined;
   /** At most this many channels in one TaskGroup (core.container.taskGroup.channel, DataX: 5). */
   taskGroupChannels: number;
   /** Retries of a failed task after its first attempt (core.container.task.failover.maxRetryTimes). */

@@ -30,6 +30,8 @@ export interface JobContext<P = TaskParameter> {
    * with the same state file (`--state-file`, API `stateFile`): where an incremental read starts.
    */
   state?: Record<string, unknown> | undefined;
+  /** setting.restore.restoreColumnName when restore is on: readers order each task by it. */
+  restoreColumn?: string | undefined;
 }
 
 /**
@@ -60,6 +62,25 @@ export interface RetryPolicy {
   maxIntervalMs: number;
 }
 
+/**
+ * setting.restore for one task: the reader reads ordered by the restore column and, on a
+ * resumed run, after the value the writer last committed; the writer records that value with
+ * every batch, in the batch's own transaction.
+ */
+export interface TaskRestore {
+  /** The job's hash: checkpoints of one job never mix with another's. */
+  job: string;
+  /** setting.restore.restoreColumnName, and its position in the record. */
+  column: string;
+  index: number;
+  /** Resumed run: the last value committed by an earlier run; read the rows after it. */
+  after?: string | undefined;
+  /** Rows this task committed in earlier runs. */
+  rows: number;
+  /** setting.restore.maxRowNumForCheckpoint: rows per batch, so per checkpoint. */
+  every?: number | undefined;
+}
+
 export interface TaskContext<P = TaskParameter> {
   parameter: P;
   taskId: number;
@@ -79,6 +100,8 @@ export interface TaskContext<P = TaskParameter> {
   /** Reports a dirty record (and goes on with the next one); the job stops when errorLimit is crossed. */
   dirty(record: DirtyRecord): void;
   retry: RetryPolicy;
+  /** Set when setting.restore is on. */
+  restore?: TaskRestore | undefined;
 }
 
 interface JobLifecycle {
@@ -106,12 +129,30 @@ export interface ReaderJob extends JobLifecycle {
   nextState?(reports: Array<object | undefined>): Record<string, unknown> | undefined;
   /** Whether the reader keeps reading new rows until it is told to stop (FlinkX polling): a stop then ends the job cleanly. */
   polls?(): boolean;
+  /** The names of the columns of a record, in order, when known (restoreColumnName is looked up in them). */
+  columnNames?(): string[] | undefined;
+}
+
+/** What a writer committed for a task, kept with its data (setting.restore). */
+export interface Checkpoint {
+  job: string;
+  task: number;
+  /** The restore column's value in the last row committed. */
+  value: string;
+  /** Rows the task committed so far. */
+  rows: number;
+  /** The task finished: a resumed run skips it. */
+  done: boolean;
 }
 
 export interface WriterJob extends JobLifecycle {
   /** Gives one writer task config per reader task (readerTaskCount of them). */
   split(readerTaskCount: number): TaskParameter[] | Promise<TaskParameter[]>;
   columnCount?(): number | undefined;
+  /** setting.restore: the checkpoints of a job's tasks from earlier runs, by task id. */
+  checkpoints?(job: string): Promise<Map<number, Checkpoint>>;
+  /** setting.restore, a run that does not resume: forget the job's earlier checkpoints. */
+  resetCheckpoints?(job: string): Promise<void>;
 }
 
 interface TaskLifecycle {

@@ -16,8 +16,8 @@
  *   record with the database's reason.
  */
 import { CommitUnknownError, FerryError, RecordError, isTransient } from '../errors.js';
-import type { Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
-import type { Row } from '../../channel/value.js';
+import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
+import { valueToString, type Row, type Value } from '../../channel/value.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -35,13 +35,32 @@ export class BatchWriter {
   committed = 0;
   /** Retries since the last commit that succeeded: setting.retry.maxRetries bounds them. */
   private retries = 0;
+  /** setting.restore: the restore value of the last row committed. */
+  private lastValue: string | undefined;
 
   constructor(
     private readonly connect: () => Promise<Connected>,
     private readonly batchSize: number,
-    private readonly ctx: Pick<TaskContext, 'dirty' | 'signal' | 'log' | 'retry'>,
+    private readonly ctx: Pick<TaskContext, 'dirty' | 'signal' | 'log' | 'retry' | 'restore' | 'taskId'>,
     private readonly table: string,
-  ) {}
+  ) {
+    this.lastValue = ctx.restore?.after;
+  }
+
+  /** setting.restore: the checkpoint to save with a commit that ends with `last`. */
+  private checkpoint(last: Row | undefined, rows: number, done = false): Checkpoint | undefined {
+    const r = this.ctx.restore;
+    if (!r) return undefined;
+    const value = last === undefined ? (this.lastValue ?? '') : restoreText(last[r.index]);
+    return { job: r.job, task: this.ctx.taskId, value, rows: r.rows + this.committed + rows, done };
+  }
+
+  private committedUpTo(last: Row | undefined, rows: number): void {
+    this.committed += rows;
+    this.retries = 0;
+    const r = this.ctx.restore;
+    if (r && last !== undefined) this.lastValue = restoreText(last[r.index]);
+  }
 
   private get log(): Logger {
     return this.ctx.log;
@@ -83,9 +102,11 @@ export class BatchWriter {
     }
   }
 
-  /** Commits what is left. */
+  /** Commits what is left; with setting.restore, marks the task done in its checkpoint. */
   async finish(): Promise<void> {
     await this.commit();
+    const done = this.checkpoint(undefined, 0, true);
+    if (done) await this.current!.session.saveCheckpoint(done);
   }
 
   /** Rows of the open batch, not committed yet. */
@@ -111,11 +132,11 @@ export class BatchWriter {
     this.pending = [];
     this.broken = undefined;
     if (rows.length === 0) return;
+    const last = rows[rows.length - 1];
     if (this.streaming && failed === undefined) {
       try {
-        await this.writer.commit!();
-        this.committed += rows.length;
-        this.retries = 0;
+        await this.writer.commit!(this.checkpoint(last, rows.length));
+        this.committedUpTo(last, rows.length);
         return;
       } catch (err) {
         failed = this.expected(err);
@@ -124,8 +145,7 @@ export class BatchWriter {
     if (failed !== undefined && !(failed instanceof RecordError)) {
       await this.recover(failed);
       if (await this.settled(failed)) {
-        this.committed += rows.length;
-        this.retries = 0;
+        this.committedUpTo(last, rows.length);
         return;
       }
       failed = undefined;
@@ -175,18 +195,17 @@ export class BatchWriter {
 
   /** One try of `rows` as one transaction, retried on transient failures; a refused record is returned. */
   private async attempt(rows: Row[]): Promise<RecordError | undefined> {
+    const last = rows[rows.length - 1];
     for (;;) {
       try {
-        await this.writer.writeBatch(rows);
-        this.committed += rows.length;
-        this.retries = 0;
+        await this.writer.writeBatch(rows, this.checkpoint(last, rows.length));
+        this.committedUpTo(last, rows.length);
         return undefined;
       } catch (err) {
         if (err instanceof RecordError) return err;
         await this.recover(err);
         if (await this.settled(err)) {
-          this.committed += rows.length;
-          this.retries = 0;
+          this.committedUpTo(last, rows.length);
           return undefined;
         }
       }
@@ -236,4 +255,11 @@ export class BatchWriter {
   private reject(row: Row, err: RecordError): void {
     this.ctx.dirty({ phase: 'write', values: row, column: err.column, code: err.dbCode, message: err.message });
   }
+}
+
+/** A restore column's value as checkpoint text (integers exactly; the reader reads on after it). */
+function restoreText(v: Value | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'bigint' || typeof v === 'number') return String(v);
+  return valueToString(v) ?? '';
 }

@@ -3,6 +3,7 @@
  * the shared reader and writer plugins (lib/rdbms/reader.ts, writer.ts) only talk to it.
  */
 import type { Row } from '../../channel/value.js';
+import type { Checkpoint } from '../plugin/spi.js';
 
 export type DialectName = 'mysql' | 'postgresql';
 
@@ -45,13 +46,14 @@ export interface WriterOptions {
 
 /** Writes batches into one table. Each writeBatch is one transaction. */
 export interface TableWriter {
-  writeBatch(rows: Row[]): Promise<void>;
+  /** `checkpoint` (setting.restore) is saved in the batch's own transaction. */
+  writeBatch(rows: Row[], checkpoint?: Checkpoint): Promise<void>;
   /**
    * Optional streaming form of a batch: add() sends rows into an open transaction at once and
    * commit() ends it, so the rows of a large batch are never all held in memory.
    */
   add?(rows: Row[]): Promise<void>;
-  commit?(): Promise<void>;
+  commit?(checkpoint?: Checkpoint): Promise<void>;
   /**
    * After a CommitUnknownError and a reconnect, on the new writer: whether the batch whose
    * commit answer was lost is in (true) or was rolled back (false). Makes the outcome final first.
@@ -76,8 +78,20 @@ export interface DbSession {
   /** Primary key columns, else the first unique key's; [] when the table has neither. */
   keyColumns(table: string): Promise<string[]>;
   writer(options: WriterOptions): Promise<TableWriter>;
+  /**
+   * setting.restore keeps each task's checkpoint in a small table of the target database,
+   * `ferry_checkpoint` (job, task, value, rows, done), written in each batch's transaction.
+   */
+  ensureCheckpointTable(): Promise<void>;
+  /** Upserts a checkpoint: inside a writer's open transaction, or on its own. */
+  saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
+  /** A job's checkpoints by task; empty when there are none (or no table yet). */
+  checkpoints(job: string): Promise<Map<number, Checkpoint>>;
+  resetCheckpoints(job: string): Promise<void>;
   close(): Promise<void>;
 }
+
+export const CHECKPOINT_TABLE = 'ferry_checkpoint';
 
 export interface Dialect {
   name: DialectName;

@@ -83,11 +83,28 @@ interface ResumeParams {
   keyAt: number;
   /** The key was appended to the columns: drop it before sending. */
   dropKey: boolean;
+  /** An integer key (splitPk, an integer restore column) or a text one (a string restore column). */
+  kind: 'int' | 'text';
 }
 
+/** `after`: an SQL literal (keyLiteral). */
 function resumeSql(r: ResumeParams, after?: string): string {
   const conditions = after === undefined ? r.conditions : [...r.conditions, `${r.pk} > ${after}`];
-  return `${r.select} WHERE ${conditions.join(' AND ')} ORDER BY ${r.pk}`;
+  return `${r.select}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${r.pk}`;
+}
+
+/** A key's value as text: integers exactly; text as it is. */
+function keyText(v: Value | undefined): string | undefined {
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v))) return String(v);
+  if (typeof v === 'string') return v;
+  return undefined;
+}
+
+/** A key's text as an SQL literal: an integer checked to be one, or a quoted string. */
+function keyLiteral(dialect: Dialect, kind: 'int' | 'text', text: string): string {
+  if (kind === 'text') return dialect.quoteLiteral(text);
+  if (!/^-?\d+$/.test(text)) throw new PluginError(`a restore or splitPk key ${JSON.stringify(text)} is not an integer`);
+  return text;
 }
 
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
@@ -160,6 +177,8 @@ interface Source {
   from?: string;
   /** increColumn quoted, and how its values compare. */
   incre?: { column: string; kind: IncreKind } | undefined;
+  /** setting.restore's column, quoted: tasks read ordered by it. */
+  restore?: { column: string; kind: 'int' | 'text' } | undefined;
   where?: string | undefined;
 }
 
@@ -167,6 +186,7 @@ class RdbmsReaderJob implements ReaderJob {
   private readonly sessions: DbSession[] = [];
   private sources: Source[] = [];
   private width: number | undefined;
+  private names: string[] | undefined;
   /** Incremental: each table's state key, how its values compare, and where its read started. */
   private starts: Array<{ key: string; kind: IncreKind; start: string | undefined }> = [];
 
@@ -231,7 +251,25 @@ class RdbmsReaderJob implements ReaderJob {
           if (!col) throw configError('FERRY_JOB_INVALID', `${path}.increColumn`, `column "${p.increColumn}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
           incre = { column: this.dialect.quoteIdent(col.name), kind: increKind(col.dbType) };
         }
-        this.sources.push({ task, session, table, base, where, select, from, incre });
+        let restore: Source['restore'];
+        const rc = this.ctx.restoreColumn;
+        if (rc !== undefined) {
+          const col = info.find((c) => c.name.toLowerCase() === rc.toLowerCase());
+          const kind = col ? increKind(col.dbType) : undefined;
+          if (!col || (kind !== 'int' && !/char|text|string/.test(col.dbType))) {
+            throw configError('FERRY_JOB_INVALID', 'job.setting.restore.restoreColumnName',
+              col ? `column "${rc}" of ${table} is ${col.dbType}: a restore column must be an integer or a string that orders the rows (a key)` : `column "${rc}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
+          }
+          restore = { column: this.dialect.quoteIdent(col.name), kind: kind === 'int' ? 'int' : 'text' };
+        }
+        this.sources.push({ task, session, table, base, where, select, from, incre, restore });
+        if (this.names === undefined) {
+          this.names = [];
+          for (const col of columns) {
+            if (col === '*') this.names.push(...info.map((c) => c.name));
+            else this.names.push(typeof col === 'string' ? col : (col.name ?? ''));
+          }
+        }
         if (this.width === undefined) this.width = at;
       }
     }
@@ -239,6 +277,10 @@ class RdbmsReaderJob implements ReaderJob {
 
   columnCount(): number | undefined {
     return this.width;
+  }
+
+  columnNames(): string[] | undefined {
+    return this.names;
   }
 
   async split(adviceNumber: number): Promise<ReaderTaskParams[]> {
@@ -251,7 +293,7 @@ class RdbmsReaderJob implements ReaderJob {
     }
     if (p.polling && p.splitPk) this.ctx.log.warn('polling reads each table with one task: splitPk is ignored');
     const splitPk = p.polling ? undefined : p.splitPk;
-    if (!splitPk && !p.increColumn) return this.sources.map((s) => s.task);
+    if (!splitPk && !p.increColumn && this.ctx.restoreColumn === undefined) return this.sources.map((s) => s.task);
     const perTable = Math.max(1, Math.ceil(adviceNumber / Math.max(1, this.sources.length))) * (p.splitFactor ?? 5);
     const out: ReaderTaskParams[] = [];
     this.starts = [];
@@ -279,6 +321,18 @@ class RdbmsReaderJob implements ReaderJob {
         const all = [...conditions, ...extra];
         return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
       };
+      /** A task read in the order of `col`, so that it can go on after the last value sent. */
+      const ordered = (col: string, kind: 'int' | 'text', extra: string[]): ReaderTaskParams => {
+        const keyAt = s.select!.indexOf(col);
+        // Hidden columns after the job's: the key when the job does not select it, then increColumn's text.
+        const select = `SELECT ${[...s.select!, ...(keyAt >= 0 ? [] : [col]), ...hidden].join(', ')}${s.from!}`;
+        const resume: ResumeParams = { select, conditions: [...conditions, ...extra], pk: col, keyAt: keyAt >= 0 ? keyAt : s.select!.length, dropKey: keyAt < 0, kind };
+        return { ...s.task, sql: resumeSql(resume), resume, incre };
+      };
+      if (!splitPk && s.restore) {
+        out.push(ordered(s.restore.column, s.restore.kind, []));
+        continue;
+      }
       if (!splitPk) {
         const select = `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}`;
         const poll = p.polling && s.incre
@@ -296,16 +350,10 @@ class RdbmsReaderJob implements ReaderJob {
         out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where()}`, incre });
         continue;
       }
-      const keyAt = s.select.indexOf(pk);
-      // Hidden columns after the job's: the key when the job does not select it, then increColumn's text.
-      const select = `SELECT ${[...s.select, ...(keyAt >= 0 ? [] : [pk]), ...hidden].join(', ')}${s.from}`;
       for (const cond of rangeConditions(pk, min, max, perTable)) {
-        if (/ IS NULL$/.test(cond)) {
-          out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where([cond])}`, incre }); // no key to resume after
-          continue;
-        }
-        const resume: ResumeParams = { select, conditions: [...conditions, cond], pk, keyAt: keyAt >= 0 ? keyAt : s.select.length, dropKey: keyAt < 0 };
-        out.push({ ...s.task, sql: resumeSql(resume), resume, incre });
+        if (s.restore) out.push(ordered(s.restore.column, s.restore.kind, [cond]));
+        else if (/ IS NULL$/.test(cond)) out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where([cond])}`, incre }); // no key to resume after
+        else out.push(ordered(pk, 'int', [cond]));
       }
     }
     return out;
@@ -410,14 +458,15 @@ class RdbmsReaderTask implements ReaderTask {
     const constants = p.constants;
     const incre = p.incre;
     let sent = 0;
-    let lastKey: string | undefined;
+    // A resumed run (setting.restore) starts after the value the writer last committed.
+    let lastKey: string | undefined = resume ? this.ctx.restore?.after || undefined : undefined;
     for (let n = 1; ; n++) {
       try {
         if (!this.session) {
           this.session = await dialect.connect(p.config);
           await runSession(this.session, p.session);
         }
-        const sql = resume && lastKey !== undefined ? resumeSql(resume, lastKey) : sqlText;
+        const sql = resume && lastKey !== undefined ? resumeSql(resume, keyLiteral(dialect, resume.kind, lastKey)) : sqlText;
         for await (const batch of this.session.stream(sql, { fetchSize: p.fetchSize, signal })) {
           for (const fetched of batch) {
             if (incre) {
@@ -426,7 +475,7 @@ class RdbmsReaderTask implements ReaderTask {
               if (typeof v === 'string' && (this.increMax === undefined || increAfter(incre.kind, v, this.increMax))) this.increMax = v;
             }
             if (resume) {
-              lastKey = keyLiteral(fetched[resume.keyAt]);
+              lastKey = keyText(fetched[resume.keyAt]);
               if (resume.dropKey) fetched.pop();
             }
             let row: Row = fetched;
@@ -462,13 +511,6 @@ class RdbmsReaderTask implements ReaderTask {
   async destroy(): Promise<void> {
     await this.session?.close();
   }
-}
-
-/** An integer key as a SQL literal (splitPk keys are integers: checked, never text from a row). */
-function keyLiteral(v: Value | undefined): string | undefined {
-  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isSafeInteger(v))) return String(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
-  return undefined;
 }
 
 export function makeReader(name: string, dialectName: DialectName): ReaderPlugin<ReaderParams> {

@@ -6,7 +6,7 @@
  */
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
-import type { JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
+import type { Checkpoint, JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
@@ -112,6 +112,16 @@ class RdbmsWriterJob implements WriterJob {
 
   async prepare(): Promise<void> {
     for (const sql of this.ctx.parameter.preSql ?? []) await this.session!.execute(withTable(sql, this.quotedTable));
+    if (this.ctx.restoreColumn !== undefined) await this.session!.ensureCheckpointTable();
+  }
+
+  async checkpoints(job: string): Promise<Map<number, Checkpoint>> {
+    return this.session!.checkpoints(job);
+  }
+
+  async resetCheckpoints(job: string): Promise<void> {
+    await this.session!.ensureCheckpointTable();
+    await this.session!.resetCheckpoints(job);
   }
 
   split(readerTaskCount: number): WriterTaskParams[] {
@@ -155,7 +165,7 @@ class RdbmsWriterTask implements WriterTask {
         throw err;
       }
     };
-    const batches = new BatchWriter(connect, p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
+    const batches = new BatchWriter(connect, this.ctx.restore?.every ?? p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
     this.batches = batches;
     await batches.open();
     // A batch is committed when it is full, or when the reader has sent nothing for

@@ -153,9 +153,11 @@ test('unknown keys are warnings with their path', async () => {
   ]);
 });
 
-test('resuming from a checkpoint is asked for: a warning that it does not happen', async () => {
+test('setting.restore with isRestore: the restore settings, no warning; without isRestore: none', async () => {
   const spec = await loadJob(stream({ restore: { isRestore: true, restoreColumnName: 'id', restoreColumnIndex: 0, maxRowNumForCheckpoint: 10 } }));
-  assert.equal(spec.warnings, [{ path: 'job.setting.restore.isRestore', message: 'resuming from a checkpoint is not supported yet: the job reads everything from the start' }]);
+  assert.equal(spec.warnings, []);
+  assert.equal(spec.settings.restore, { column: 'id', index: 0, every: 10 });
+  assert.is((await loadJob(stream({ restore: { isRestore: false, restoreColumnName: 'id' } }))).settings.restore, undefined);
 });
 
 test('every problem is collected into one error; its code is the first problem\'s', async () => {

@@ -56,6 +56,7 @@ function fakeTable(fake: Fake, options: { namesRow: boolean; streaming: boolean 
 async function write(frames: Row[][], batchSize: number, options: { namesRow: boolean; streaming: boolean }, dropOn: number[] = []): Promise<Fake> {
   const fake: Fake = { committed: [], tries: 0, connects: 0, dirty: [], warnings: [], dropOn: new Set(dropOn) };
   const ctx = {
+    taskId: 0,
     dirty: (r: DirtyRecord) => fake.dirty.push(r),
     signal: new AbortController().signal,
     log: { info: () => {}, warn: (m: string) => fake.warnings.push(m) },

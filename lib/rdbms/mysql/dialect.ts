@@ -19,6 +19,8 @@ import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, Wri
 import { converterFor, formatDateTime, needsRawBytes, type Converter, type FieldInfo } from './convert.js';
 import { driverReason, isRetryable, queryError, type DriverError } from './errors.js';
 import { quoteIdent, tableParts } from './ident.js';
+import { CHECKPOINT_TABLE } from '../dialect.js';
+import type { Checkpoint } from '../../plugin/spi.js';
 import { binaryRowParser } from './binary-rows.js';
 import { createTableWriter, type WriteMethod } from './writer.js';
 
@@ -109,6 +111,38 @@ export class MysqlSession implements DbSession {
   /** The server's id of this connection (CONNECTION_ID()). */
   get threadId(): number | null {
     return this.conn.threadId;
+  }
+
+  // -- checkpoints (setting.restore) ---------------------------------------------------
+
+  async ensureCheckpointTable(): Promise<void> {
+    await this.execute(`CREATE TABLE IF NOT EXISTS \`${CHECKPOINT_TABLE}\` (job varchar(64) NOT NULL, task int NOT NULL, value text NOT NULL, \`rows\` bigint NOT NULL, done tinyint(1) NOT NULL, updated timestamp(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (job, task))`);
+  }
+
+  async saveCheckpoint(cp: Checkpoint): Promise<void> {
+    try {
+      await this.run(
+        `INSERT INTO \`${CHECKPOINT_TABLE}\` (job, task, value, \`rows\`, done) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE value = VALUES(value), \`rows\` = VALUES(\`rows\`), done = VALUES(done), updated = CURRENT_TIMESTAMP(6)`,
+        [cp.job, cp.task, cp.value, cp.rows, cp.done ? 1 : 0],
+      );
+    } catch (err) {
+      throw queryError(this.label, 'saving the checkpoint', err, this.config.password);
+    }
+  }
+
+  async checkpoints(job: string): Promise<Map<number, Checkpoint>> {
+    const out = new Map<number, Checkpoint>();
+    const [[exists]] = (await this.query('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [CHECKPOINT_TABLE])) as [[unknown]];
+    if (Number(exists) === 0) return out;
+    for (const [task, value, rows, done] of await this.query(`SELECT task, value, CAST(\`rows\` AS CHAR), done FROM \`${CHECKPOINT_TABLE}\` WHERE job = ?`, [job])) {
+      out.set(Number(task), { job, task: Number(task), value: String(value), rows: Number(rows), done: Number(done) === 1 });
+    }
+    return out;
+  }
+
+  async resetCheckpoints(job: string): Promise<void> {
+    const [[exists]] = (await this.query('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [CHECKPOINT_TABLE])) as [[unknown]];
+    if (Number(exists) > 0) await this.query(`DELETE FROM \`${CHECKPOINT_TABLE}\` WHERE job = ?`, [job]);
   }
 
   get serverIsMariaDb(): boolean {

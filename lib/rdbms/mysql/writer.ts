@@ -17,6 +17,7 @@ import type { Row } from '../../../channel/value.js';
 import { randomBytes } from 'node:crypto';
 import { CommitUnknownError, FerryError, RecordError } from '../../errors.js';
 import type { TableWriter, WriterOptions } from '../dialect.js';
+import type { Checkpoint } from '../../plugin/spi.js';
 import { sqlLiteral, tsvField } from './convert.js';
 import type { MysqlSession, OkResult } from './dialect.js';
 import { queryError } from './errors.js';
@@ -178,7 +179,7 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
      * connection is lost after XA PREPARE was sent, settle() finds out on a new one whether the
      * batch is in, instead of guessing — a plain COMMIT whose answer is lost cannot be told.
      */
-    async writeBatch(rows: Row[]): Promise<void> {
+    async writeBatch(rows: Row[], checkpoint?: Checkpoint): Promise<void> {
       if (closed) throw new FerryError('FERRY_INTERNAL', `writer for ${options.table} used after close()`);
       if (rows.length === 0) return;
       const data = useLoad ? lines(rows) : undefined;
@@ -191,6 +192,7 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
       try {
         if (data) await loadRows(rows, data);
         else await insertRows(rows);
+        if (checkpoint) await session.saveCheckpoint(checkpoint);
         await session.run(`XA END '${xid}'`);
       } catch (err) {
         // Not prepared: the server rolls it back, now or when the connection is gone.

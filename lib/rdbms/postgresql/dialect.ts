@@ -27,7 +27,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CommitUnknownError, FerryError, PluginError, RecordError } from '../../errors.js';
 import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
-import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriterOptions } from '../dialect.js';
+import { CHECKPOINT_TABLE, type ColumnInfo, type ConnectionConfig, type DbSession, type Dialect, type TableWriter, type WriterOptions } from '../dialect.js';
+import type { Checkpoint } from '../../plugin/spi.js';
 import { CopyTextDecoder, NulCharacterError, checkNul, escapeCopyText } from './copy-text.js';
 import { DateFormatter, byteaText, converterFor, isKnownOid, numberText, targetKind, utf8Text } from './types.js';
 import type { Converter, TargetKind } from './types.js';
@@ -556,6 +557,38 @@ class PgSession implements DbSession {
     return this.fail(what, err);
   }
 
+  // -- checkpoints (setting.restore) ---------------------------------------------------
+
+  async ensureCheckpointTable(): Promise<void> {
+    await this.execute(`CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (job text NOT NULL, task int NOT NULL, value text NOT NULL, rows bigint NOT NULL, done boolean NOT NULL, updated timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (job, task))`);
+  }
+
+  async saveCheckpoint(cp: Checkpoint): Promise<void> {
+    try {
+      await this.client.query({
+        text: `INSERT INTO ${CHECKPOINT_TABLE} (job, task, value, rows, done) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (job, task) DO UPDATE SET value = EXCLUDED.value, rows = EXCLUDED.rows, done = EXCLUDED.done, updated = now()`,
+        values: [cp.job, cp.task, cp.value, cp.rows, cp.done],
+      });
+    } catch (err) {
+      throw this.fail('saving the checkpoint', err);
+    }
+  }
+
+  async checkpoints(job: string): Promise<Map<number, Checkpoint>> {
+    const out = new Map<number, Checkpoint>();
+    const [[exists]] = (await this.query('SELECT to_regclass($1) IS NOT NULL', [CHECKPOINT_TABLE])) as [[boolean]];
+    if (!exists) return out;
+    for (const [task, value, rows, done] of await this.query(`SELECT task, value, rows::text, done FROM ${CHECKPOINT_TABLE} WHERE job = $1`, [job])) {
+      out.set(Number(task), { job, task: Number(task), value: String(value), rows: Number(rows), done: done === true });
+    }
+    return out;
+  }
+
+  async resetCheckpoints(job: string): Promise<void> {
+    const [[exists]] = (await this.query('SELECT to_regclass($1) IS NOT NULL', [CHECKPOINT_TABLE])) as [[boolean]];
+    if (exists) await this.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE job = $1`, [job]);
+  }
+
   /** BEGIN; the token is the transaction's id and the backend's pid: what settle() needs if the COMMIT's answer is lost. */
   async begin(): Promise<string> {
     const results = (await this.client.query("BEGIN; SELECT txid_current()::text || ':' || pg_backend_pid() AS token")) as unknown as pg.QueryResult[];
@@ -674,10 +707,10 @@ class CopyWriter implements TableWriter {
   /** Rows of the open batch so far, for error messages (row numbers within the batch). */
   private rowsInBatch = 0;
 
-  async writeBatch(rows: Row[]): Promise<void> {
+  async writeBatch(rows: Row[], checkpoint?: Checkpoint): Promise<void> {
     if (rows.length === 0) return;
     await this.add(rows);
-    await this.commit();
+    await this.commit(checkpoint);
   }
 
   /**
@@ -739,7 +772,7 @@ class CopyWriter implements TableWriter {
   }
 
   /** Ends the open batch's COPY: the server commits it. */
-  async commit(): Promise<void> {
+  async commit(checkpoint?: Checkpoint): Promise<void> {
     const copy = this.copy;
     if (!copy) return;
     try {
@@ -748,6 +781,14 @@ class CopyWriter implements TableWriter {
       this.copy = undefined;
     } catch (err) {
       await this.fail(err);
+    }
+    if (checkpoint) {
+      try {
+        await this.session.saveCheckpoint(checkpoint);
+      } catch (err) {
+        await this.session.rollback();
+        throw err;
+      }
     }
     await this.session.commitTransaction(this.token, `COPY into ${this.table} failed`);
   }
@@ -829,7 +870,7 @@ class UpsertWriter implements TableWriter {
     return st;
   }
 
-  async writeBatch(rows: Row[]): Promise<void> {
+  async writeBatch(rows: Row[], checkpoint?: Checkpoint): Promise<void> {
     if (rows.length === 0) return;
     const n = this.names.length;
     const texts: (string | null)[][] = new Array(rows.length);
@@ -862,6 +903,7 @@ class UpsertWriter implements TableWriter {
         for (const t of part) for (const v of t) values.push(v);
         await client.query({ ...this.statement(part.length), values });
       }
+      if (checkpoint) await this.session.saveCheckpoint(checkpoint);
     } catch (err) {
       if (ownTx) await this.session.rollback();
       throw this.session.failWrite(`upsert into ${this.table} failed`, err);

@@ -1,0 +1,90 @@
+/**
+ * The kill harness of setting.restore: `ferry run` on a 2,000,000-row job (PostgreSQL → PostgreSQL
+ * and MySQL → PostgreSQL) as a child process, SIGKILLed once about 40% is committed, then run
+ * again with --resume: the target holds every source row exactly once (count, distinct keys,
+ * sums), and the second run read less than 70% of the rows — it went on, it did not start over.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { databases, type TestDatabase } from './databases.js';
+import { readerOf, writerOf } from './jobs.js';
+import { lastJson, runCli, tempDir } from '../helpers.js';
+
+const { dbs, close } = await databases();
+const pg = dbs.find((d) => d.name === 'postgresql');
+
+const N = 2_000_000;
+
+async function seed(db: TestDatabase, table: string): Promise<void> {
+  const t = db.dialect.quoteIdent(table);
+  await db.session.execute(`CREATE TABLE ${t} (id bigint PRIMARY KEY, name varchar(40), v double precision)`);
+  if (db.name === 'postgresql') await db.session.execute(`INSERT INTO ${t} SELECT g, 'name ' || g, g / 8.0 FROM generate_series(1, ${N}) g`);
+  else await db.session.execute(`INSERT INTO ${t} SELECT seq, CONCAT('name ', seq), seq / 8.0 FROM seq_1_to_${N}`);
+}
+
+/** Count, distinct ids, and sums over every column: the same on both sides when every row is there once. */
+async function fingerprint(db: TestDatabase, table: string): Promise<string[]> {
+  const t = db.dialect.quoteIdent(table);
+  const [row] = await db.session.query(`SELECT COUNT(*), COUNT(DISTINCT id), SUM(id), SUM(LENGTH(name)), SUM(FLOOR(v * 8)) FROM ${t}`);
+  return (row ?? []).map((x) => String(BigInt(String(x).replace(/\.0*$/, ''))));
+}
+
+async function count(db: TestDatabase, table: string): Promise<number> {
+  const [[n]] = (await db.session.query(`SELECT COUNT(*) FROM ${db.dialect.quoteIdent(table)}`)) as [[unknown]];
+  return Number(n);
+}
+
+if (pg) {
+  for (const source of dbs) {
+    test(`${source.name} → postgresql: SIGKILL at ~40%, then --resume: every row once, and the second run read less than 70%`, async () => {
+      const src = source.table('resume_src');
+      const dst = pg.table('resume_dst');
+      await seed(source, src);
+      await pg.session.execute(`CREATE TABLE ${pg.dialect.quoteIdent(dst)} (id bigint, name varchar(40), v double precision)`);
+      const { dir, cleanup } = tempDir();
+      try {
+        const jobFile = join(dir, 'job.json');
+        writeFileSync(jobFile, JSON.stringify({
+          job: {
+            setting: { speed: { channel: 2 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } },
+            content: [{
+              reader: readerOf(source, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [source.jdbcUrl], table: [src] }] }),
+              writer: writerOf(pg, dst, { column: ['id', 'name', 'v'], batchSize: 20000 }),
+            }],
+          },
+        }));
+        let pid = 0;
+        const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) });
+        let killedAt = 0;
+        for (;;) {
+          const n = await count(pg, dst);
+          if (n >= N * 0.4) {
+            process.kill(pid, 'SIGKILL');
+            killedAt = n;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        const r1 = await first;
+        assert.is(r1.signal, 'SIGKILL');
+        assert.ok(killedAt < N, 'killed mid-job');
+
+        const r2 = await runCli(['run', jobFile, '--resume', '--json'], { cwd: dir, timeoutMs: 120_000 });
+        assert.is(r2.code, 0, r2.stderr);
+        const summary = lastJson<{ recordsRead: number; restore: { resumed: boolean } }>(r2.stdout);
+        assert.is(summary.restore.resumed, true);
+        assert.ok(summary.recordsRead < N * 0.7, `the second run read ${summary.recordsRead} rows: it should go on from the checkpoints`);
+        assert.equal(await fingerprint(pg, dst), await fingerprint(source, src));
+      } finally {
+        cleanup();
+        await source.session.execute(`DROP TABLE IF EXISTS ${source.dialect.quoteIdent(src)}`);
+        await pg.session.execute(`DROP TABLE IF EXISTS ${pg.dialect.quoteIdent(dst)}`);
+      }
+    });
+  }
+}
+
+test.after(close);
+test.run();
