@@ -98,6 +98,13 @@ export function valueToString(value: Value): string | null {
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
 }
 
+/** A value as the text of a key (a restore column's value in a checkpoint): integers exactly, else its text. */
+export function valueToKeyText(value: Value | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'bigint' || typeof value === 'number') return String(value);
+  return valueToString(value) ?? '';
+}
+
 /** A JSON value standing for a record's value, for the dirty file. */
 export type JsonValue = null | boolean | number | string | { base64: string };
 

@@ -192,7 +192,7 @@ export class JobContainer {
     for (const [i, j] of jobs.entries()) {
       if (!j.writer.checkpoints || !j.writer.resetCheckpoints) {
         const c = this.job.content[i]!;
-        throw configError('FERRY_JOB_INVALID', c.writer.path.replace(/\.parameter$/, ''), `${c.writer.name} keeps no checkpoints, so job.setting.restore cannot resume it: the mysqlwriter and postgresqlwriter do`);
+        throw configError('FERRY_JOB_INVALID', c.writer.path.replace(/\.parameter$/, ''), `${c.writer.name} keeps no checkpoints, so job.setting.restore cannot resume it: mysqlwriter, postgresqlwriter and txtfilewriter do`);
       }
     }
     const hash = jobHash(this.job.resolved);

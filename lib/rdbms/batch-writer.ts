@@ -17,7 +17,7 @@
  */
 import { CommitUnknownError, FerryError, RecordError, isTransient } from '../errors.js';
 import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
-import { valueToString, type Row, type Value } from '../../channel/value.js';
+import { valueToKeyText, type Row } from '../../channel/value.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -51,7 +51,7 @@ export class BatchWriter {
   private checkpoint(last: Row | undefined, rows: number, done = false): Checkpoint | undefined {
     const r = this.ctx.restore;
     if (!r) return undefined;
-    const value = last === undefined ? (this.lastValue ?? '') : restoreText(last[r.index]);
+    const value = last === undefined ? (this.lastValue ?? '') : valueToKeyText(last[r.index]);
     return { job: r.job, task: this.ctx.taskId, value, rows: r.rows + this.committed + rows, done };
   }
 
@@ -59,7 +59,7 @@ export class BatchWriter {
     this.committed += rows;
     this.retries = 0;
     const r = this.ctx.restore;
-    if (r && last !== undefined) this.lastValue = restoreText(last[r.index]);
+    if (r && last !== undefined) this.lastValue = valueToKeyText(last[r.index]);
   }
 
   private get log(): Logger {
@@ -257,9 +257,3 @@ export class BatchWriter {
   }
 }
 
-/** A restore column's value as checkpoint text (integers exactly; the reader reads on after it). */
-function restoreText(v: Value | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'bigint' || typeof v === 'number') return String(v);
-  return valueToString(v) ?? '';
-}

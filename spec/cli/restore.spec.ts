@@ -19,7 +19,7 @@ function streamJob(dir: string, setting: Record<string, unknown>): string {
 const cases: Array<[string, Record<string, unknown>, string[], RegExp]> = [
   ['--resume on a job that keeps no checkpoints', {}, ['--resume'], /^error: --resume: this job keeps no checkpoints: set job\.setting\.restore \{"isRestore": true, "restoreColumnName": "<key column>"\} so that a run can be resumed$/m],
   ['isRestore without restoreColumnName', { restore: { isRestore: true } }, [], /^error: job\.setting\.restore\.restoreColumnName: isRestore needs restoreColumnName: a key column the tasks are read in the order of \(an id\)$/m],
-  ['isRestore with a writer that keeps no checkpoints', { restore: { isRestore: true, restoreColumnName: 'id' } }, [], /^error: job\.content\[0\]\.writer: streamwriter keeps no checkpoints, so job\.setting\.restore cannot resume it: the mysqlwriter and postgresqlwriter do$/m],
+  ['isRestore with a writer that keeps no checkpoints', { restore: { isRestore: true, restoreColumnName: 'id' } }, [], /^error: job\.content\[0\]\.writer: streamwriter keeps no checkpoints, so job\.setting\.restore cannot resume it: mysqlwriter, postgresqlwriter and txtfilewriter do$/m],
 ];
 
 for (const [name, setting, args, message] of cases) {

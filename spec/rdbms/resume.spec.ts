@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databases, type TestDatabase } from './databases.js';
 import { readerOf, writerOf } from './jobs.js';
@@ -56,9 +56,11 @@ if (pg) {
           },
         }));
         let pid = 0;
-        const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) });
+        let ended = false;
+        const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
         let killedAt = 0;
         for (;;) {
+          if (ended) assert.unreachable(`the first run ended before 40% was committed: ${(await first).stderr}`);
           const n = await count(pg, dst);
           if (n >= N * 0.4) {
             process.kill(pid, 'SIGKILL');
@@ -84,6 +86,73 @@ if (pg) {
       }
     });
   }
+}
+
+if (pg) {
+  test('postgresql → CSV files: SIGKILL at ~40%, then --resume: every row once in the files, and the second run read less than 70%', async () => {
+    const src = pg.table('resume_csv_src');
+    await seed(pg, src);
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = join(dir, 'out');
+      const jobFile = join(dir, 'job.json');
+      writeFileSync(jobFile, JSON.stringify({
+        job: {
+          setting: { speed: { channel: 2 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } },
+          content: [{
+            reader: readerOf(pg, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [pg.jdbcUrl], table: [src] }] }),
+            writer: { name: 'txtfilewriter', parameter: { path: out, fileName: 'rows.csv', writeMode: 'truncate' } },
+          }],
+        },
+      }));
+      /** Rows the checkpoints say are on disk. */
+      const checkpointed = (): number => {
+        let n = 0;
+        for (const f of existsSync(out) ? readdirSync(out) : []) {
+          if (!f.endsWith('.ferry-checkpoint')) continue;
+          try {
+            n += (JSON.parse(readFileSync(join(out, f), 'utf8')) as { rows: number }).rows;
+          } catch {
+            // being replaced right now
+          }
+        }
+        return n;
+      };
+      let pid = 0;
+      let ended = false;
+      const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
+      while (checkpointed() < N * 0.4) {
+        if (ended) assert.unreachable(`the first run ended before 40% was checkpointed: ${(await first).stderr}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      process.kill(pid, 'SIGKILL');
+      assert.is((await first).signal, 'SIGKILL');
+
+      const r2 = await runCli(['run', jobFile, '--resume', '--json'], { cwd: dir, timeoutMs: 120_000 });
+      assert.is(r2.code, 0, r2.stderr);
+      const summary = lastJson<{ recordsRead: number }>(r2.stdout);
+      assert.ok(summary.recordsRead < N * 0.7, `the second run read ${summary.recordsRead} rows`);
+      const seen = new Uint8Array(N + 1);
+      let lines = 0;
+      let sumLen = 0;
+      for (const f of readdirSync(out).filter((x) => !x.endsWith('.ferry-checkpoint'))) {
+        for (const line of readFileSync(join(out, f), 'utf8').split('\n')) {
+          if (line === '') continue;
+          lines++;
+          const [id, name] = line.split(',');
+          seen[Number(id)]! += 1;
+          sumLen += name!.length;
+        }
+      }
+      assert.is(lines, N, 'as many lines as source rows');
+      assert.ok(seen.slice(1).every((x) => x === 1), 'every id exactly once');
+      const [[len]] = (await pg.session.query(`SELECT SUM(LENGTH(name)) FROM ${pg.dialect.quoteIdent(src)}`)) as [[unknown]];
+      assert.is(sumLen, Number(len));
+    } finally {
+      cleanup();
+      await pg.session.execute(`DROP TABLE IF EXISTS ${pg.dialect.quoteIdent(src)}`);
+    }
+  });
 }
 
 test.after(close);

@@ -7,17 +7,17 @@
  * and cuts the file back to it (or removes the file it created) in destroy() after a failure,
  * and again at the start of a retry, so the runtime may run the task once more.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rm, stat, truncate } from 'node:fs/promises';
+import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { DateTime, Decimal, type Row, type Value } from '../../../channel/value.js';
+import { DateTime, Decimal, valueToKeyText, type Row, type Value } from '../../../channel/value.js';
 import { configError, PluginError } from '../../errors.js';
 import type { Schema } from '../../job/schema.js';
-import { defineWriter, type JobContext, type RecordReceiver, type TaskContext, type TaskParameter, type WriterTask } from '../../plugin/spi.js';
+import { defineWriter, type Checkpoint, type JobContext, type RecordReceiver, type TaskContext, type TaskParameter, type WriterTask } from '../../plugin/spi.js';
 import { clashesWithDelimiter, csvField, csvLine } from '../../util/csv.js';
 import { compileDateFormat, dateFormatProblem, formatDateDefault } from '../../util/date-format.js';
 import {
@@ -213,6 +213,53 @@ function fieldTexter(cfg: WriterTaskConfig): FieldText {
 /** Flush the text buffer to the stream at about this many characters. */
 const FLUSH_CHARS = 1 << 16;
 
+// -- checkpoints (setting.restore) -------------------------------------------------------
+// Each task's file has a sidecar `<file>.ferry-checkpoint`: the job, the task, the restore value
+// of the last row on disk, the rows and the file's size then. The data is fsynced before the
+// sidecar is replaced (write, fsync, rename), so the sidecar never points past what is on disk;
+// a resumed task cuts its file back to that size and goes on.
+
+const SIDECAR = '.ferry-checkpoint';
+/** Rows between checkpoints when setting.restore.maxRowNumForCheckpoint is not given. */
+const DEFAULT_CHECKPOINT_ROWS = 50_000;
+
+interface FileCheckpoint extends Checkpoint {
+  /** The data file's size when the checkpoint was taken. */
+  offset: number;
+}
+
+async function readSidecar(file: string): Promise<FileCheckpoint | undefined> {
+  try {
+    return JSON.parse(await readFile(file + SIDECAR, 'utf8')) as FileCheckpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeSidecar(file: string, cp: FileCheckpoint): Promise<void> {
+  const tmp = `${file}${SIDECAR}.tmp`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.writeFile(JSON.stringify(cp));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file + SIDECAR);
+}
+
+/** The sidecars in dir of files named after fileName, with the data file each belongs to. */
+async function sidecars(dir: string, fileName: string): Promise<Array<{ file: string; cp: FileCheckpoint }>> {
+  const out: Array<{ file: string; cp: FileCheckpoint }> = [];
+  for (const name of await filesWithPrefix(dir, fileName)) {
+    if (!name.endsWith(SIDECAR)) continue;
+    const file = join(dir, name.slice(0, -SIDECAR.length));
+    const cp = await readSidecar(file);
+    if (cp) out.push({ file, cp });
+  }
+  return out;
+}
+
 class TxtFileWriterTask implements WriterTask {
   private readonly cfg: WriterTaskConfig;
   /** Size before this attempt wrote: null = the file did not exist; undefined = nothing written yet. */
@@ -240,6 +287,13 @@ class TxtFileWriterTask implements WriterTask {
     await mkdir(resolve(cfg.file, '..'), { recursive: true });
     // A retry starts from the state before the first attempt (that attempt may have died before its destroy()).
     if (this.ctx.attempt > 1) await restore(cfg.file, cfg.baseSize);
+    const checkpointing = this.ctx.restore;
+    if (checkpointing) {
+      // A resumed task goes on from its last checkpoint; one without a checkpoint starts over.
+      const cp = checkpointing.rows > 0 ? await readSidecar(cfg.file) : undefined;
+      if (cp && cp.job === checkpointing.job) await restore(cfg.file, cp.offset);
+      else await restore(cfg.file, cfg.baseSize);
+    }
     this.startSize = await sizeOf(cfg.file);
 
     const fileStream = createWriteStream(cfg.file, { flags: 'a', highWaterMark: 1 << 16 });
@@ -281,11 +335,32 @@ class TxtFileWriterTask implements WriterTask {
       }
 
       const signal = this.ctx.signal;
+      const every = checkpointing?.every ?? DEFAULT_CHECKPOINT_ROWS;
+      let rows = 0;
+      let sinceCheckpoint = 0;
+      let lastRow: Row | undefined;
+      /** Everything written so far onto the disk, then the sidecar that says so. */
+      const checkpoint = async (done: boolean): Promise<void> => {
+        if (!checkpointing) return;
+        if (!done) {
+          // The callback of an empty write runs once every write before it reached the file.
+          await new Promise<void>((res, rej) => fileStream.write('', (err) => (err ? rej(err) : res())));
+          const fd = (fileStream as unknown as { fd: number }).fd;
+          await new Promise<void>((res, rej) => fsync(fd, (err) => (err ? rej(err) : res())));
+        }
+        const offset = done ? ((await sizeOf(cfg.file)) ?? 0) : (this.startSize ?? 0) + fileStream.bytesWritten;
+        const value = lastRow === undefined ? (checkpointing.after ?? '') : valueToKeyText(lastRow[checkpointing.index]);
+        await writeSidecar(cfg.file, { job: checkpointing.job, task: this.ctx.taskId, value, rows: checkpointing.rows + rows, done, offset });
+        sinceCheckpoint = 0;
+      };
       let buf = '';
       for (;;) {
         const batch: Row[] | null = await receiver.read();
         if (batch === null) break;
         if (signal.aborted) return; // not done: destroy() takes back what was written
+        rows += batch.length;
+        sinceCheckpoint += batch.length;
+        lastRow = batch[batch.length - 1];
         for (let r = 0; r < batch.length; r++) {
           const row = batch[r]!;
           let line: string;
@@ -301,10 +376,11 @@ class TxtFileWriterTask implements WriterTask {
           }
           buf += line + '\n';
         }
-        if (buf.length >= FLUSH_CHARS) {
+        if (buf.length >= FLUSH_CHARS || (checkpointing && sinceCheckpoint >= every)) {
           const s = buf;
           buf = '';
           await write(s);
+          if (checkpointing && sinceCheckpoint >= every) await checkpoint(false);
         }
       }
       if (buf.length > 0) await write(buf);
@@ -312,6 +388,7 @@ class TxtFileWriterTask implements WriterTask {
       out.end();
       await ended;
       if (!fileStream.closed) await once(fileStream, 'close');
+      await checkpoint(true);
       this.done = true;
     } catch (err) {
       // stop writing at once; destroy() takes back what this attempt wrote
@@ -379,6 +456,15 @@ export default defineWriter<TxtFileWriterParameter>({
       },
       columnCount() {
         return n.columnCount;
+      },
+      async checkpoints(job: string) {
+        const out = new Map<number, Checkpoint>();
+        for (const { cp } of await sidecars(n.dir, n.fileName)) if (cp.job === job) out.set(cp.task, cp);
+        return out;
+      },
+      async resetCheckpoints(job: string) {
+        if (n.base.gzip) throw configError('FERRY_JOB_INVALID', `${ctx.path}.compress`, 'setting.restore cannot resume into a gzip file (it cannot be cut back to a checkpoint): write it uncompressed');
+        for (const { file, cp } of await sidecars(n.dir, n.fileName)) if (cp.job === job) await rm(file + SIDECAR, { force: true });
       },
     };
   },
