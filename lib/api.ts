@@ -9,7 +9,8 @@ import { JobContainer } from './container/job-container.js';
 import { PluginRegistry } from './plugin/registry.js';
 import type { JobProgress } from './container/progress.js';
 import type { JobSummary } from './container/summary.js';
-import type { Logger } from './plugin/spi.js';
+import type { Checkpoint, JobContext, Logger, WriterPlugin } from './plugin/spi.js';
+import { jobHash, loadTasks, stateDirOf } from './container/restore.js';
 import type { JobIssue } from './errors.js';
 
 export interface RunOptions {
@@ -99,4 +100,35 @@ export async function listPlugins(plugins?: string[]): Promise<Array<{ name: str
     out.push({ name, kind: plugin.kind, description: plugin.description });
   }
   return out;
+}
+
+/** What `ferry state <job>` shows: where a restore job keeps its state, and each task's checkpoint. */
+export interface JobState {
+  job: string;
+  hash: string;
+  stateDir: string;
+  /** Tasks the first run saved (undefined: the job never ran with setting.restore). */
+  tasks: number | undefined;
+  checkpoints: Checkpoint[];
+}
+
+export async function jobState(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'stateFile' | 'resume'> = {}): Promise<JobState> {
+  const log = options.log ?? SILENT;
+  const registry = await registryWith(options.plugins, options.baseDir);
+  const spec = await loadJob(job, loadOptions(options, registry));
+  const hash = jobHash(spec.resolved);
+  const stateDir = stateDirOf(spec.baseDir, hash);
+  const checkpoints: Checkpoint[] = [];
+  const signal = new AbortController().signal;
+  for (const c of spec.content) {
+    const ctx: JobContext = { parameter: c.writer.parameter, path: c.writer.path, baseDir: spec.baseDir, runId: 'state', log, signal, restoreColumn: spec.settings.restore?.column };
+    const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx);
+    try {
+      if (writer.checkpoints) checkpoints.push(...(await writer.checkpoints(hash)).values());
+    } finally {
+      await writer.destroy?.();
+    }
+  }
+  checkpoints.sort((a, b) => a.task - b.task);
+  return { job: spec.source, hash, stateDir, tasks: loadTasks(stateDir)?.length, checkpoints };
 }

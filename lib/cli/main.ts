@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runJob, validateJob, listPlugins } from '../api.js';
+import { runJob, validateJob, listPlugins, jobState } from '../api.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
@@ -134,6 +134,35 @@ const cli = yargs(datax(hideBin(process.argv)))
     },
   )
   .command(
+    'state <job>',
+    'setting.restore: where a job keeps its state, and each task\'s checkpoint',
+    (y) =>
+      y
+        .positional('job', { type: 'string', demandOption: true })
+        .option('p', { type: 'string', array: true })
+        .option('bizdate', { type: 'string' })
+        .option('json', { type: 'boolean', describe: 'print it as one JSON object' })
+        .option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const st = await jobState(a.job as string, common(a as CommonArgs));
+        if (a.json) {
+          process.stdout.write(JSON.stringify(st) + '\n');
+          return;
+        }
+        const lines = [
+          `job        ${st.job}`,
+          `state dir  ${st.stateDir}${st.tasks === undefined ? ' (no run with setting.restore yet)' : ` (${st.tasks} tasks saved by the first run)`}`,
+          ...st.checkpoints.map((c) => `task ${String(c.task).padStart(4)}  ${c.done ? 'done    ' : 'stopped '}  ${c.rows.toLocaleString('en-US').padStart(13)} rows  last ${c.value}`),
+        ];
+        if (st.tasks !== undefined && st.checkpoints.length < st.tasks) lines.push(`${st.tasks - st.checkpoints.length} tasks have no checkpoint yet (they start from the beginning)`);
+        process.stdout.write(lines.join('\n') + '\n');
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
     'plugins',
     'list the readers and writers',
     (y) => y.option('plugin', { type: 'string', array: true }),
@@ -158,7 +187,7 @@ const cli = yargs(datax(hideBin(process.argv)))
       await main({ json: a.json === true, ...(a.rows !== undefined ? { rows: a.rows } : {}) });
     },
   )
-  .demandCommand(1, 'name a command: run, validate, plugins or bench')
+  .demandCommand(1, 'name a command: run, validate, state, plugins or bench')
   .strict()
   .help()
   .fail((msg, err) => {
