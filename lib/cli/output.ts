@@ -72,6 +72,8 @@ export function formatSummary(s: JobSummary): string {
     ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],
     ['Peak RSS', formatBytes(s.peakRssBytes)],
   ];
+  if (s.restore) rows.push(['Restore', `${s.restore.resumed ? `resumed, ${s.restore.tasksSkipped} finished tasks skipped` : 'checkpoints kept'} (${s.restore.stateDir})`]);
+  if (s.endLocation) rows.push(['End location', Object.entries(s.endLocation).map(([t, v]) => `${t} ${String(v)}`).join(', ')]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)} : ${v}`).join('\n');
 }
