@@ -105,14 +105,24 @@ export class ChannelReceiver implements RecordReceiver {
   constructor(private readonly consumer: RingConsumer) {}
 
   async read(): Promise<Row[] | null> {
+    return (await this.readFrame(false))?.rows ?? null;
+  }
+
+  /**
+   * The next batch and, when `copy`, a copy of its encoded bytes: a writer that may have to
+   * write a batch again keeps these (a few Buffers) rather than the rows (many objects the GC
+   * has to carry), and decodes them again with decodeFrameBytes only if it must.
+   */
+  async readFrame(copy = true): Promise<{ rows: Row[]; bytes?: Uint8Array } | null> {
     const frame = await this.consumer.peek();
     if (frame === null) return null;
     const rows = decodeFrame(frame.buf, frame.view, frame.start, frame.end);
+    const kept = copy ? Uint8Array.prototype.slice.call(frame.buf, frame.start, frame.end) : undefined;
     const bytes = this.consumer.release();
     const stats = this.consumer.stats;
     stats[F64.RECORDS_RECEIVED] = (stats[F64.RECORDS_RECEIVED] as number) + rows.length;
     stats[F64.BYTES_RECEIVED] = (stats[F64.BYTES_RECEIVED] as number) + bytes;
-    return rows;
+    return kept ? { rows, bytes: kept } : { rows };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Row[]> {

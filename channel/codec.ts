@@ -304,3 +304,9 @@ export function decodeFrame(buf: Buffer, view: DataView, start: number, end: num
   if (p !== textStart || t !== text.length) throw new FerryError('FERRY_INTERNAL', `corrupt frame: decoded ${p - start} of ${textStart - start} bytes`);
   return rows;
 }
+
+/** Decodes a frame payload kept as its own bytes (ChannelReceiver.readFrame's copy). */
+export function decodeFrameBytes(bytes: Uint8Array): Row[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return decodeFrame(buf, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
+}

@@ -175,6 +175,11 @@ export interface RecordSender {
 /** Batches of records from the reader; null (or the end of iteration) when the reader is done. */
 export interface RecordReceiver extends AsyncIterable<Row[]> {
   read(): Promise<Row[] | null>;
+  /**
+   * The next batch with a copy of its encoded bytes, where the receiver has them: a writer that
+   * may write a batch again keeps the bytes instead of the rows (channel/codec decodeFrameBytes).
+   */
+  readFrame?(): Promise<{ rows: Row[]; bytes?: Uint8Array } | null>;
 }
 
 export interface ReaderTask extends TaskLifecycle {

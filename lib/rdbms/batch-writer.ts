@@ -18,6 +18,7 @@
 import { CommitUnknownError, FerryError, RecordError, isTransient } from '../errors.js';
 import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
 import { valueToKeyText, type Row } from '../../channel/value.js';
+import { decodeFrameBytes } from '../../channel/codec.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -27,7 +28,14 @@ export interface Connected {
 }
 
 export class BatchWriter {
-  private pending: Row[] = [];
+  /**
+   * The open batch: rows, or — for a streaming writer given the channel's encoded frames —
+   * frames with the range of their rows in the batch, decoded again only if the batch must be
+   * written again (holding thousands of row objects until commit doubled the writer's GC time).
+   */
+  private pending: Array<{ rows: Row[] } | { bytes: Uint8Array; from: number; to: number }> = [];
+  private pendingCount = 0;
+  private pendingLast: Row | undefined;
   /** Why the streaming attempt of the open batch failed; the rest of the batch is only kept. */
   private broken: unknown;
   private current: Connected | undefined;
@@ -83,14 +91,21 @@ export class BatchWriter {
     return this.writer.add !== undefined && this.writer.commit !== undefined;
   }
 
-  /** Takes a frame of records: streams them into the open batch and commits every batchSize rows. */
-  async push(frame: Row[]): Promise<void> {
-    let rows = frame;
-    while (rows.length > 0) {
-      const room = this.batchSize - this.pending.length;
-      const part = rows.length <= room ? rows : rows.slice(0, room);
-      rows = rows.length <= room ? [] : rows.slice(room);
-      for (const row of part) this.pending.push(row);
+  /**
+   * Takes a frame of records: streams them into the open batch and commits every batchSize rows.
+   * `bytes`: the frame as the channel encoded it (ChannelReceiver.readFrame), kept instead of the rows.
+   */
+  async push(frame: Row[], bytes?: Uint8Array): Promise<void> {
+    const keepBytes = bytes !== undefined && this.streaming;
+    let at = 0;
+    while (at < frame.length) {
+      const room = this.batchSize - this.pendingCount;
+      const take = Math.min(room, frame.length - at);
+      const part = at === 0 && take === frame.length ? frame : frame.slice(at, at + take);
+      this.pending.push(keepBytes ? { bytes: bytes!, from: at, to: at + take } : { rows: part });
+      this.pendingCount += take;
+      this.pendingLast = part[part.length - 1];
+      at += take;
       if (this.streaming && this.broken === undefined) {
         try {
           await this.writer.add!(part);
@@ -98,8 +113,18 @@ export class BatchWriter {
           this.broken = this.expected(err);
         }
       }
-      if (this.pending.length >= this.batchSize) await this.commit();
+      if (this.pendingCount >= this.batchSize) await this.commit();
     }
+  }
+
+  /** The open batch's rows (decoding kept frames again). */
+  private static rowsOf(pending: BatchWriter['pending']): Row[] {
+    const rows: Row[] = [];
+    for (const p of pending) {
+      const part = 'rows' in p ? p.rows : decodeFrameBytes(p.bytes).slice(p.from, p.to);
+      for (const r of part) rows.push(r);
+    }
+    return rows;
   }
 
   /** Commits what is left; with setting.restore, marks the task done in its checkpoint. */
@@ -111,7 +136,7 @@ export class BatchWriter {
 
   /** Rows of the open batch, not committed yet. */
   get pendingRows(): number {
-    return this.pending.length;
+    return this.pendingCount;
   }
 
   /** Commits the open batch now, short of batchSize: the reader has gone quiet (polling). */
@@ -127,16 +152,19 @@ export class BatchWriter {
   }
 
   private async commit(): Promise<void> {
-    const rows = this.pending;
+    const pending = this.pending;
+    const count = this.pendingCount;
+    const last = this.pendingLast;
     let failed = this.broken;
     this.pending = [];
+    this.pendingCount = 0;
+    this.pendingLast = undefined;
     this.broken = undefined;
-    if (rows.length === 0) return;
-    const last = rows[rows.length - 1];
+    if (count === 0) return;
     if (this.streaming && failed === undefined) {
       try {
-        await this.writer.commit!(this.checkpoint(last, rows.length));
-        this.committedUpTo(last, rows.length);
+        await this.writer.commit!(this.checkpoint(last, count));
+        this.committedUpTo(last, count);
         return;
       } catch (err) {
         failed = this.expected(err);
@@ -145,12 +173,12 @@ export class BatchWriter {
     if (failed !== undefined && !(failed instanceof RecordError)) {
       await this.recover(failed);
       if (await this.settled(failed)) {
-        this.committedUpTo(last, rows.length);
+        this.committedUpTo(last, count);
         return;
       }
       failed = undefined;
     }
-    await this.writeRows(rows, failed as RecordError | undefined);
+    await this.writeRows(BatchWriter.rowsOf(pending), failed as RecordError | undefined);
   }
 
   /** A failure that is a refused record or transient passes; any other is thrown at once. */

@@ -170,10 +170,12 @@ class RdbmsWriterTask implements WriterTask {
     await batches.open();
     // A batch is committed when it is full, or when the reader has sent nothing for
     // IDLE_COMMIT_MS (a polling reader between polls): rows never wait in an open batch.
-    let next: Promise<Row[] | null> | undefined;
+    // Frames with their encoded bytes where the channel gives them: the batch keeps those, not the rows.
+    const read = (): Promise<Frame | null> => (receiver.readFrame ? receiver.readFrame() : receiver.read().then((rows) => rows && { rows }));
+    let next: Promise<Frame | null> | undefined;
     for (;;) {
       if (!next) {
-        next = receiver.read();
+        next = read();
         next.catch(() => {}); // a failure still reaches the await below; this only keeps it from being unhandled meanwhile
       }
       const frame = batches.pendingRows > 0 ? await withinIdle(next) : await next;
@@ -183,7 +185,7 @@ class RdbmsWriterTask implements WriterTask {
       }
       next = undefined;
       if (frame === null) break;
-      await batches.push(frame);
+      await batches.push(frame.rows, frame.bytes);
     }
     await batches.finish();
   }
@@ -205,8 +207,10 @@ class RdbmsWriterTask implements WriterTask {
 const IDLE_COMMIT_MS = 200;
 const IDLE = Symbol('idle');
 
+type Frame = { rows: Row[]; bytes?: Uint8Array | undefined };
+
 /** The frame, or IDLE when none came within IDLE_COMMIT_MS (the read stays pending). */
-async function withinIdle(read: Promise<Row[] | null>): Promise<Row[] | null | typeof IDLE> {
+async function withinIdle(read: Promise<Frame | null>): Promise<Frame | null | typeof IDLE> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([read, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(resolve, IDLE_COMMIT_MS, IDLE)))]);
