@@ -3,7 +3,7 @@
  * ferry's command line. Exit codes: 0 success, 1 the job failed, 2 a bad job file or usage.
  * Errors are one line each (`error: <json path>: <what is wrong>`); --verbose adds the stack.
  */
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runJob, validateJob, listPlugins, jobState } from '../api.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
@@ -94,6 +94,15 @@ function datax(argv: string[]): string[] {
   return out;
 }
 
+/** The job file and what resolves it, as `validate` and `state` take them. */
+function jobArgs<T>(y: Argv<T>) {
+  return y
+    .positional('job', { type: 'string', demandOption: true })
+    .option('p', { type: 'string', array: true })
+    .option('bizdate', { type: 'string' })
+    .option('plugin', { type: 'string', array: true });
+}
+
 const cli = yargs(datax(hideBin(process.argv)))
   .scriptName('ferry')
   .usage('$0 <command> [options]')
@@ -117,12 +126,7 @@ const cli = yargs(datax(hideBin(process.argv)))
   .command(
     'validate <job>',
     'check a job file; print it resolved, secrets masked',
-    (y) =>
-      y
-        .positional('job', { type: 'string', demandOption: true })
-        .option('p', { type: 'string', array: true })
-        .option('bizdate', { type: 'string' })
-        .option('plugin', { type: 'string', array: true }),
+    (y) => jobArgs(y),
     async (a) => {
       try {
         const report = await validateJob(a.job as string, common(a as CommonArgs));
@@ -136,13 +140,7 @@ const cli = yargs(datax(hideBin(process.argv)))
   .command(
     'state <job>',
     'setting.restore: where a job keeps its state, and each task\'s checkpoint',
-    (y) =>
-      y
-        .positional('job', { type: 'string', demandOption: true })
-        .option('p', { type: 'string', array: true })
-        .option('bizdate', { type: 'string' })
-        .option('json', { type: 'boolean', describe: 'print it as one JSON object' })
-        .option('plugin', { type: 'string', array: true }),
+    (y) => jobArgs(y).option('json', { type: 'boolean', describe: 'print it as one JSON object' }),
     async (a) => {
       try {
         const st = await jobState(a.job as string, common(a as CommonArgs));

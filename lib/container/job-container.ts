@@ -52,7 +52,6 @@ export class JobContainer {
   private limitCrossed: string | undefined;
   private nextState: Array<Record<string, unknown> | null> | undefined;
   private polling = false;
-  private skipped = 0;
   private restoreInfo: JobSummary['restore'];
   private stopRequested = false;
   private control: Int32Array | undefined;
@@ -206,28 +205,29 @@ export class JobContainer {
       this.tasks = tasks;
     } else {
       ({ tasks, expected } = await this.split(jobs));
-      for (const j of jobs) await j.writer.resetCheckpoints?.(hash);
+      for (const j of jobs) await j.writer.resetCheckpoints!(hash);
       saveTasks(dir, this.job.source, tasks);
     }
     const run: TaskSpec[] = [];
+    let skipped = 0;
     for (const [i, j] of jobs.entries()) {
       const names = j.reader.columnNames?.();
       const index = r.index ?? names?.findIndex((n) => n.toLowerCase() === r.column!.toLowerCase()) ?? -1;
       if (index < 0) {
         throw configError('FERRY_JOB_INVALID', 'job.setting.restore.restoreColumnName', `"${r.column}" is not one of the reader's columns${names ? ` (${names.join(', ')})` : ''}: the writer takes the restore value from each record; give restoreColumnIndex when the names are not known`);
       }
-      const done = this.options.resume && j.writer.checkpoints ? await j.writer.checkpoints(hash) : new Map<number, Checkpoint>();
+      const done = this.options.resume ? await j.writer.checkpoints!(hash) : new Map<number, Checkpoint>();
       for (const t of tasks.filter((x) => x.contentIndex === i)) {
         const cp = done.get(t.taskId);
         if (cp?.done) {
-          this.skipped++;
+          skipped++;
           continue;
         }
         run.push({ ...t, restore: { job: hash, column: r.column!, index, after: cp && cp.rows > 0 && cp.value !== '' ? cp.value : undefined, rows: cp?.rows ?? 0, every: r.every } });
       }
     }
-    this.restoreInfo = { stateDir: dir, resumed: this.options.resume === true, tasksSkipped: this.skipped };
-    if (this.options.resume) this.options.log.info(`resuming from ${dir}: ${this.skipped} of ${tasks.length} tasks had finished, ${run.length} go on after their checkpoints`);
+    this.restoreInfo = { stateDir: dir, resumed: this.options.resume === true, tasksSkipped: skipped };
+    if (this.options.resume) this.options.log.info(`resuming from ${dir}: ${skipped} of ${tasks.length} tasks had finished, ${run.length} go on after their checkpoints`);
     return { tasks: run, expected: this.options.resume ? undefined : expected };
   }
 

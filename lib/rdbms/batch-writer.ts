@@ -2,8 +2,8 @@
  * How an RDBMS writer task turns records into committed batches without losing or doubling one:
  *
  * - Batches of exactly batchSize rows, one transaction each. A streaming TableWriter (COPY)
- *   gets the rows as frames arrive; the batch's rows are also kept here until it commits,
- *   because a failed batch has to be written again.
+ *   gets the rows as frames arrive; the batch is also kept here until it commits (as the
+ *   channel's encoded frames when given), because a failed batch has to be written again.
  * - A transient failure (lost connection, deadlock, serialization failure, too many
  *   connections) rolled the batch back: reconnect with backoff (setting.retry) and write the
  *   batch again. When the connection was lost while the batch committed (CommitUnknownError),

@@ -87,6 +87,7 @@ export interface DbSession {
   saveCheckpoint(checkpoint: Checkpoint): Promise<void>;
   /** A job's checkpoints by task; empty when there are none (or no table yet). */
   checkpoints(job: string): Promise<Map<number, Checkpoint>>;
+  /** Forgets a job's checkpoints; the table exists (ensureCheckpointTable). */
   resetCheckpoints(job: string): Promise<void>;
   close(): Promise<void>;
 }

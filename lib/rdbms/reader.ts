@@ -87,10 +87,15 @@ interface ResumeParams {
   kind: 'int' | 'text';
 }
 
+/** ` WHERE a AND b`, or nothing for no conditions. */
+function whereClause(conditions: string[]): string {
+  return conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+}
+
 /** `after`: an SQL literal (keyLiteral). */
 function resumeSql(r: ResumeParams, after?: string): string {
   const conditions = after === undefined ? r.conditions : [...r.conditions, `${r.pk} > ${after}`];
-  return `${r.select}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} ORDER BY ${r.pk}`;
+  return `${r.select}${whereClause(conditions)} ORDER BY ${r.pk}`;
 }
 
 /** A key's value as text: integers exactly; text as it is. */
@@ -317,10 +322,9 @@ class RdbmsReaderJob implements ReaderJob {
         hidden = [`${this.dialect.asText(s.incre.column)} AS ferry_incre_text`];
         incre = { table: key, kind: s.incre.kind };
       }
-      const where = (extra: string[] = []): string => {
-        const all = [...conditions, ...extra];
-        return all.length > 0 ? ` WHERE ${all.join(' AND ')}` : '';
-      };
+      const where = (extra: string[] = []): string => whereClause([...conditions, ...extra]);
+      // The job's columns and increColumn's text, for the tasks that need no key order.
+      const plainSelect = `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}`;
       /** A task read in the order of `col`, so that it can go on after the last value sent. */
       const ordered = (col: string, kind: 'int' | 'text', extra: string[]): ReaderTaskParams => {
         const keyAt = s.select!.indexOf(col);
@@ -334,11 +338,10 @@ class RdbmsReaderJob implements ReaderJob {
         continue;
       }
       if (!splitPk) {
-        const select = `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}`;
         const poll = p.polling && s.incre
-          ? { select, conditions: s.where ? [s.where] : [], column: s.incre.column, intervalMs: p.pollingInterval ?? DEFAULT_POLLING_INTERVAL_MS, start }
+          ? { select: plainSelect, conditions: s.where ? [s.where] : [], column: s.incre.column, intervalMs: p.pollingInterval ?? DEFAULT_POLLING_INTERVAL_MS, start }
           : undefined;
-        out.push({ ...s.task, sql: `${select}${where()}`, incre, poll });
+        out.push({ ...s.task, sql: `${plainSelect}${where()}`, incre, poll });
         continue;
       }
       const pk = this.dialect.quoteIdent(splitPk);
@@ -347,12 +350,12 @@ class RdbmsReaderJob implements ReaderJob {
       const max = toBigInt(row?.[1]);
       if (min === undefined || max === undefined) {
         this.ctx.log.warn(`splitPk ${p.splitPk} of ${s.table} is not an integer column: the table is read by one task`);
-        out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where()}`, incre });
+        out.push({ ...s.task, sql: `${plainSelect}${where()}`, incre });
         continue;
       }
       for (const cond of rangeConditions(pk, min, max, perTable)) {
         if (s.restore) out.push(ordered(s.restore.column, s.restore.kind, [cond]));
-        else if (/ IS NULL$/.test(cond)) out.push({ ...s.task, sql: `SELECT ${[...s.select, ...hidden].join(', ')}${s.from}${where([cond])}`, incre }); // no key to resume after
+        else if (/ IS NULL$/.test(cond)) out.push({ ...s.task, sql: `${plainSelect}${where([cond])}`, incre }); // no key to resume after
         else out.push(ordered(pk, 'int', [cond]));
       }
     }
@@ -369,7 +372,7 @@ class RdbmsReaderJob implements ReaderJob {
     const conditions = start === undefined ? [] : [`${column} > ${this.dialect.quoteLiteral(start)}`];
     if (p.useMaxFunc) {
       const filter = [...(s.where ? [s.where] : []), ...conditions];
-      const [row] = await s.session.query(`SELECT ${this.dialect.asText(`MAX(${column})`)}${s.from!}${filter.length ? ` WHERE ${filter.join(' AND ')}` : ''}`);
+      const [row] = await s.session.query(`SELECT ${this.dialect.asText(`MAX(${column})`)}${s.from!}${whereClause(filter)}`);
       const max = row?.[0];
       // Integers are unique as they grow: read up to MAX itself. Times may repeat: rows at MAX
       // wait for the next run, since more rows with that same time may still arrive.
@@ -446,7 +449,7 @@ class RdbmsReaderTask implements ReaderTask {
       if (wake.aborted) return;
       const after = this.increMax ?? poll.start;
       const conditions = after === undefined ? poll.conditions : [...poll.conditions, `${poll.column} > ${quote(after)}`];
-      await this.readPass(`${poll.select}${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''}`, sender, undefined);
+      await this.readPass(`${poll.select}${whereClause(conditions)}`, sender, undefined);
     }
   }
 

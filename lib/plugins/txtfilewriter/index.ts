@@ -376,11 +376,12 @@ class TxtFileWriterTask implements WriterTask {
           }
           buf += line + '\n';
         }
-        if (buf.length >= FLUSH_CHARS || (checkpointing && sinceCheckpoint >= every)) {
+        const due = checkpointing !== undefined && sinceCheckpoint >= every;
+        if (buf.length >= FLUSH_CHARS || due) {
           const s = buf;
           buf = '';
           await write(s);
-          if (checkpointing && sinceCheckpoint >= every) await checkpoint(false);
+          if (due) await checkpoint(false);
         }
       }
       if (buf.length > 0) await write(buf);

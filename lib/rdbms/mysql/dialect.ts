@@ -141,8 +141,7 @@ export class MysqlSession implements DbSession {
   }
 
   async resetCheckpoints(job: string): Promise<void> {
-    const [[exists]] = (await this.query('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [CHECKPOINT_TABLE])) as [[unknown]];
-    if (Number(exists) > 0) await this.query(`DELETE FROM \`${CHECKPOINT_TABLE}\` WHERE job = ?`, [job]);
+    await this.query(`DELETE FROM \`${CHECKPOINT_TABLE}\` WHERE job = ?`, [job]);
   }
 
   get serverIsMariaDb(): boolean {

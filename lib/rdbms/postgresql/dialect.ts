@@ -585,8 +585,7 @@ class PgSession implements DbSession {
   }
 
   async resetCheckpoints(job: string): Promise<void> {
-    const [[exists]] = (await this.query('SELECT to_regclass($1) IS NOT NULL', [CHECKPOINT_TABLE])) as [[boolean]];
-    if (exists) await this.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE job = $1`, [job]);
+    await this.query(`DELETE FROM ${CHECKPOINT_TABLE} WHERE job = $1`, [job]);
   }
 
   /** BEGIN; the token is the transaction's id and the backend's pid: what settle() needs if the COMMIT's answer is lost. */
@@ -716,7 +715,7 @@ class CopyWriter implements TableWriter {
   /**
    * Sends rows into the open batch's COPY (opening one if needed): the rows are formatted and
    * sent at once, as frames arrive, rather than all at commit (the shared BatchWriter keeps the
-   * batch's rows, to write them again after a lost connection).
+   * batch's encoded frames, to write it again after a lost connection or isolate a refused row).
    */
   async add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
