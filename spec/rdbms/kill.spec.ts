@@ -56,27 +56,37 @@ for (const db of dbs) {
   const src = db.table('kill_src');
   let seeded = false;
 
+  /** Seeds the source once, then gives the test its own key-less target (a row written twice would show). */
+  const withTarget = async (prefix: string, fn: (target: string) => Promise<void>): Promise<void> => {
+    if (!seeded) {
+      await seed(db, src);
+      seeded = true;
+    }
+    const target = db.table(prefix);
+    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
+    try {
+      await fn(target);
+    } finally {
+      await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
+    }
+  };
+
+  const jobOf = (target: string, channel: number, reader: Record<string, unknown> = {}): object => ({
+    job: {
+      setting: { speed: { channel }, retry: { initialIntervalMs: 100 } },
+      content: [{
+        reader: readerOf(db, { column: ['id', 'name', 'v'], connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }], ...reader }),
+        writer: writerOf(db, target, { column: ['id', 'name', 'v'] }),
+      }],
+    },
+  });
+
   for (const side of ['writer', 'reader'] as const) {
     test(`${db.name}: the ${side}'s connection killed in the middle of a 1,000,000-row job: the job succeeds, the target equals the source`, async () => {
-      if (!seeded) {
-        await seed(db, src);
-        seeded = true;
-      }
-      const target = db.table('kill_tgt');
-      await db.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
-      try {
+      await withTarget('kill_tgt', async (target) => {
         const warnings: string[] = [];
-        const job = {
-          job: {
-            setting: { speed: { channel: 2 }, retry: { initialIntervalMs: 100 } },
-            content: [{
-              reader: readerOf(db, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }] }),
-              writer: writerOf(db, target, { column: ['id', 'name', 'v'] }),
-            }],
-          },
-        };
         let finished = false;
-        const run = runJob(job, { log: { info: () => {}, warn: (m) => warnings.push(m) } }).finally(() => {
+        const run = runJob(jobOf(target, 2, { splitPk: 'id' }), { log: { info: () => {}, warn: (m) => warnings.push(m) } }).finally(() => {
           finished = true;
         });
         // Kill once a third of the rows are committed (a tenth for the reader), while the job still
@@ -108,31 +118,14 @@ for (const db of dbs) {
         assert.is(summary.state, 'succeeded');
         assert.is(summary.recordsWritten, N);
         assert.equal(await fingerprint(db, target), await fingerprint(db, src));
-      } finally {
-        await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
-      }
+      });
     });
   }
 
   test(`${db.name}: the reader's connection killed without a splitPk: the job stops, saying why and which target table holds the rows written so far`, async () => {
-    if (!seeded) {
-      await seed(db, src);
-      seeded = true;
-    }
-    const target = db.table('kill_nopk');
-    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
-    try {
-      const job = {
-        job: {
-          setting: { speed: { channel: 1 }, retry: { initialIntervalMs: 100 } },
-          content: [{
-            reader: readerOf(db, { column: ['id', 'name', 'v'], connection: [{ jdbcUrl: [db.jdbcUrl], table: [src] }] }),
-            writer: writerOf(db, target, { column: ['id', 'name', 'v'] }),
-          }],
-        },
-      };
+    await withTarget('kill_nopk', async (target) => {
       let finished = false;
-      const run = runJob(job).then(() => undefined, (e: Error) => e).finally(() => {
+      const run = runJob(jobOf(target, 1)).then(() => undefined, (e: Error) => e).finally(() => {
         finished = true;
       });
       let killed = 0;
@@ -145,9 +138,7 @@ for (const db of dbs) {
       assert.ok(killed > 0 && err, 'the reader was killed and the job failed');
       assert.match(err!.message, /the read cannot go on where it stopped after \d+ rows: give the reader a splitPk \(an integer key\) so that it can/);
       assert.match(err!.message, new RegExp(`table ${target} at 127\\.0\\.0\\.1:\\d+/\\w+ holds the rows this task committed before it failed`));
-    } finally {
-      await db.session.execute(`DROP TABLE IF EXISTS ${q(target)}`);
-    }
+    });
   });
 
   test.after(async () => {

@@ -36,6 +36,31 @@ async function count(db: TestDatabase, table: string): Promise<number> {
   return Number(n);
 }
 
+/** A restore job file in dir: `source`'s table by splitPk id into `writer`, a checkpoint every 20,000 rows. */
+function restoreJob(dir: string, source: TestDatabase, src: string, writer: Record<string, unknown>): string {
+  const jobFile = join(dir, 'job.json');
+  writeFileSync(jobFile, JSON.stringify({
+    job: {
+      setting: { speed: { channel: 2 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } },
+      content: [{ reader: readerOf(source, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [source.jdbcUrl], table: [src] }] }), writer }],
+    },
+  }));
+  return jobFile;
+}
+
+/** Runs `ferry run jobFile` as a child process and SIGKILLs it as soon as `reached()`; fails if the run ends first. */
+async function killWhen(jobFile: string, dir: string, what: string, reached: () => Promise<boolean> | boolean): Promise<void> {
+  let pid = 0;
+  let ended = false;
+  const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
+  while (!(await reached())) {
+    if (ended) assert.unreachable(`the first run ended before ${what}: ${(await first).stderr}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  process.kill(pid, 'SIGKILL');
+  assert.is((await first).signal, 'SIGKILL');
+}
+
 if (pg) {
   for (const source of dbs) {
     test(`${source.name} → postgresql: SIGKILL at ~45%, then --resume: every row once, and the second run read less than 70%`, async () => {
@@ -46,33 +71,10 @@ if (pg) {
       const { dir, cleanup } = tempDir();
       let hash = '';
       try {
-        const jobFile = join(dir, 'job.json');
-        writeFileSync(jobFile, JSON.stringify({
-          job: {
-            setting: { speed: { channel: 2 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } },
-            content: [{
-              reader: readerOf(source, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [source.jdbcUrl], table: [src] }] }),
-              writer: writerOf(pg, dst, { column: ['id', 'name', 'v'], batchSize: 20000 }),
-            }],
-          },
-        }));
-        let pid = 0;
-        let ended = false;
-        const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
+        const jobFile = restoreJob(dir, source, src, writerOf(pg, dst, { column: ['id', 'name', 'v'], batchSize: 20000 }));
         let killedAt = 0;
-        for (;;) {
-          if (ended) assert.unreachable(`the first run ended before 40% was committed: ${(await first).stderr}`);
-          const n = await count(pg, dst);
-          // 45%: with 10 equal ranges run two at a time, 40% is just when a pair of tasks ends.
-          if (n >= N * 0.45) {
-            process.kill(pid, 'SIGKILL');
-            killedAt = n;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        const r1 = await first;
-        assert.is(r1.signal, 'SIGKILL');
+        // 45%: with 10 equal ranges run two at a time, 40% is just when a pair of tasks ends.
+        await killWhen(jobFile, dir, '45% was committed', async () => (killedAt = await count(pg, dst)) >= N * 0.45);
         assert.ok(killedAt < N, 'killed mid-job');
 
         // `ferry state` shows the saved tasks and what their checkpoints hold: at least what was counted, never more than is there.
@@ -109,16 +111,7 @@ if (pg) {
     const { dir, cleanup } = tempDir();
     try {
       const out = join(dir, 'out');
-      const jobFile = join(dir, 'job.json');
-      writeFileSync(jobFile, JSON.stringify({
-        job: {
-          setting: { speed: { channel: 2 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } },
-          content: [{
-            reader: readerOf(pg, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [pg.jdbcUrl], table: [src] }] }),
-            writer: { name: 'txtfilewriter', parameter: { path: out, fileName: 'rows.csv', writeMode: 'truncate' } },
-          }],
-        },
-      }));
+      const jobFile = restoreJob(dir, pg, src, { name: 'txtfilewriter', parameter: { path: out, fileName: 'rows.csv', writeMode: 'truncate' } });
       /** Rows the checkpoints say are on disk. */
       const checkpointed = (): number => {
         let n = 0;
@@ -132,15 +125,7 @@ if (pg) {
         }
         return n;
       };
-      let pid = 0;
-      let ended = false;
-      const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
-      while (checkpointed() < N * 0.4) {
-        if (ended) assert.unreachable(`the first run ended before 40% was checkpointed: ${(await first).stderr}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      process.kill(pid, 'SIGKILL');
-      assert.is((await first).signal, 'SIGKILL');
+      await killWhen(jobFile, dir, '40% was checkpointed', () => checkpointed() >= N * 0.4);
 
       const r2 = await runCli(['run', jobFile, '--resume', '--json'], { cwd: dir, timeoutMs: 120_000 });
       assert.is(r2.code, 0, r2.stderr);
