@@ -11,6 +11,7 @@ import type { SerializedError } from '../lib/errors.js';
 import type { DirtyRecord, RetryPolicy, TaskParameter, TaskRestore } from '../lib/plugin/spi.js';
 import type { JsonValue } from '../channel/value.js';
 import type { RateCaps } from '../channel/rate-limiter.js';
+import type { TransformerSpec } from '../lib/transformer/spi.js';
 
 /** Int32 slots of the job's control SharedArrayBuffer, shared by every worker. */
 export const CONTROL = {
@@ -36,6 +37,8 @@ export interface TaskSpec {
   contentIndex: number;
   reader: PluginTaskSpec;
   writer: PluginTaskSpec;
+  /** job.content[].transformer: run on each record the reader sends, before it is encoded. */
+  transformers?: TransformerSpec[] | undefined;
   /** setting.restore: where this task's reader resumes and what its writer records. */
   restore?: TaskRestore | undefined;
 }
@@ -84,6 +87,8 @@ export interface TaskStats {
   writerWaitMs: number;
   /** Dirty records the task reported so far (sent to the main thread with ProgressSink.dirty). */
   dirtyRecords: number;
+  /** Records a transformer dropped (DataX: Transformer filtered); counted in recordsRead. */
+  filteredRecords: number;
 }
 
 export interface ProgressReport {

@@ -9,6 +9,8 @@ import { F64 } from '../channel/slots.js';
 import { importPlugin } from '../lib/plugin/registry.js';
 import { FerryError, serializeError } from '../lib/errors.js';
 import { valueToJson } from '../channel/value.js';
+import { compileChain } from '../lib/transformer/chain.js';
+import { TransformingSender } from '../lib/transformer/sender.js';
 import type { DirtyRecord, Logger, ReaderPlugin, ReaderTask, TaskContext, WriterPlugin, WriterTask } from '../lib/plugin/spi.js';
 import type { DirtyReport, TaskGroupSpec, TaskReport, TaskSpec, TaskStats } from './messages.js';
 
@@ -35,6 +37,7 @@ export class TaskAttempt {
   private readonly started = performance.now();
   writerSupportsFailover = false;
   private dirtyCount = 0;
+  private transforming: TransformingSender | undefined;
   private dirtyBuffer: DirtyReport[] = [];
   private dirtyTimer: NodeJS.Timeout | undefined;
   /** The chain of dirty batches sent, in order; its failure (the dirty file cannot be written) fails the task. */
@@ -77,13 +80,15 @@ export class TaskAttempt {
       taskId: this.task.taskId,
       state,
       attempt: this.attempt,
-      recordsRead: s[F64.RECORDS_SENT] as number,
+      // A filtered record was read; a dirty one is counted as dirty, as a reader's are.
+      recordsRead: (s[F64.RECORDS_SENT] as number) + (this.transforming?.filtered ?? 0),
       bytesRead: s[F64.BYTES_SENT] as number,
       recordsWritten: s[F64.RECORDS_RECEIVED] as number,
       bytesWritten: s[F64.BYTES_RECEIVED] as number,
       readerWaitMs: s[F64.READER_WAIT_MS] as number,
       writerWaitMs: s[F64.WRITER_WAIT_MS] as number,
       dirtyRecords: this.dirtyCount,
+      filteredRecords: this.transforming?.filtered ?? 0,
     };
   }
 
@@ -139,12 +144,15 @@ export class TaskAttempt {
       const readerPlugin = (await loadPlugin(task.reader.moduleUrl, task.reader.name)) as ReaderPlugin;
       reader = await readerPlugin.createTask(ctx(task.reader.parameter, 'reader', task.reader.name));
       await reader.prepare?.();
+      const chain = task.transformers ? await compileChain(task.transformers) : undefined;
+      if (chain) this.transforming = new TransformingSender(sender, chain, (record) => this.dirty(record, task.transformers!.map((t) => t.name).join(',')));
+      const readerSender = this.transforming ?? sender;
 
       const r = reader;
       const w = writer;
       const readLoop = (async () => {
         try {
-          await r.startRead(sender);
+          await r.startRead(readerSender);
           await sender.end();
         } catch (err) {
           fail(err, 'reader');

@@ -93,7 +93,7 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
 function notRun(task: TaskSpec, attempt: number, reason: string): TaskReport {
   return {
     taskId: task.taskId, state: 'aborted', attempt, elapsedMs: 0,
-    recordsRead: 0, bytesRead: 0, recordsWritten: 0, bytesWritten: 0, readerWaitMs: 0, writerWaitMs: 0, dirtyRecords: 0,
+    recordsRead: 0, bytesRead: 0, recordsWritten: 0, bytesWritten: 0, readerWaitMs: 0, writerWaitMs: 0, dirtyRecords: 0, filteredRecords: 0,
     error: { name: 'FerryError', code: 'FERRY_ABORTED', message: reason, retryable: false },
   };
 }

@@ -67,6 +67,7 @@ export function formatSummary(s: JobSummary): string {
     ['Records read', formatCount(s.recordsRead)],
     ['Records written', formatCount(s.recordsWritten)],
     ['Read/write failures', `${s.readFailures} / ${s.writeFailures}${s.dirty.file ? ` (dirty records in ${s.dirty.file})` : ''}`],
+    ...(s.filtered > 0 || s.dirty.transform > 0 ? [['Transformer filtered', `${formatCount(s.filtered)}${s.dirty.transform > 0 ? ` (${s.dirty.transform} failed to transform)` : ''}`] as [string, string]] : []),
     ['Phases', `init ${formatDuration(ph.initMs)}, prepare ${formatDuration(ph.prepareMs)}, split ${formatDuration(ph.splitMs)}, run ${formatDuration(ph.runMs)}, post ${formatDuration(ph.postMs)}`],
     ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers`],
     ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],

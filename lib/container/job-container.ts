@@ -247,6 +247,7 @@ export class JobContainer {
           contentIndex: i,
           reader: { name: c.reader.name, moduleUrl: c.reader.moduleUrl, parameter: rp },
           writer: { name: c.writer.name, moduleUrl: c.writer.moduleUrl, parameter: writerParams[k]! },
+          ...(c.transformers.length > 0 ? { transformers: c.transformers } : {}),
         });
       });
       const e = j.reader.expectedRecords?.();
@@ -383,6 +384,7 @@ export class JobContainer {
       bytesWritten: sum('bytesWritten'),
       readFailures: this.dirty.counts.read,
       writeFailures: this.dirty.counts.write,
+      filtered: done.reduce((n, r) => n + (r.filteredRecords ?? 0), 0),
       dirty: { ...this.dirty.counts, ...(this.dirty.file && this.dirty.total > 0 ? { file: this.dirty.file } : {}) },
       bytesPerSecond: (sum('bytesWritten') * 1000) / Math.max(elapsedMs, 1),
       recordsPerSecond: 0,

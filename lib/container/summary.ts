@@ -23,6 +23,8 @@ export interface JobSummary {
   /** Dirty records: records that failed to read or to write (DataX's 读写失败总数). */
   readFailures: number;
   writeFailures: number;
+  /** Records a transformer dropped (DataX: Transformer filtered); they are in recordsRead, not in recordsWritten. */
+  filtered: number;
   /** Dirty records by phase, and the file that holds them (when setting.dirty.path is set and there were any). */
   dirty: { read: number; write: number; transform: number; file?: string };
   /** Averages over the whole run (DataX: 任务平均流量, 记录写入速度). */

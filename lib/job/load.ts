@@ -14,6 +14,7 @@ import { childPath, validate } from './schema.js';
 import { checkChannelOverride, jobSettings } from './settings.js';
 import type { ContentSpec, JobSettings, JobSpec, PluginRef } from './types.js';
 import { resolveVariables, variableContext } from './variables.js';
+import { transformerSpecs } from '../transformer/chain.js';
 
 export interface LoadOptions {
   /** Values for `${name}` (the CLI's `-p`; see parseParams). */
@@ -92,7 +93,10 @@ async function load(input: string | object, options: LoadOptions): Promise<{ spe
       const base = `job.content[${index}]`;
       const reader = await pluginRef(entry.reader, 'reader', `${base}.reader`, registry, problems, warnings, secretKeys);
       const writer = await pluginRef(entry.writer, 'writer', `${base}.writer`, registry, problems, warnings, secretKeys);
-      if (reader && writer) content.push({ index, reader, writer });
+      const issues: JobIssue[] = [];
+      const transformers = transformerSpecs(entry.transformer, `${base}.transformer`, baseDir, issues);
+      for (const issue of issues) problems.push({ ...issue, code: 'FERRY_JOB_INVALID' });
+      if (reader && writer) content.push({ index, reader, writer, transformers });
     }
   }
 

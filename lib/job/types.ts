@@ -1,6 +1,7 @@
 /** What job loading hands to the JobContainer: the job resolved, validated and normalised. */
 import type { JobIssue } from '../errors.js';
 import type { Plugin, RetryPolicy } from '../plugin/spi.js';
+import type { TransformerSpec } from '../transformer/spi.js';
 
 export interface PluginRef<P extends Plugin = Plugin> {
   name: string;
@@ -16,6 +17,8 @@ export interface ContentSpec {
   index: number;
   reader: PluginRef;
   writer: PluginRef;
+  /** job.content[].transformer, checked: run in order on every record between reader and writer. */
+  transformers: TransformerSpec[];
 }
 
 export interface SpeedCaps {

@@ -174,12 +174,12 @@ test('every problem is collected into one error; its code is the first problem\'
   assert.is(err.code, 'FERRY_JOB_INVALID');
   assert.equal(err.issues, [
     { path: 'job.content[1].reader.name', message: 'expected a reader name such as "streamreader", got nothing' },
-    { path: 'job.content[1].transformer', message: 'transformers are not supported yet; remove job.content[1].transformer' },
     { path: 'job.setting.speed.channel', message: 'expected an integer of at least 1, got 0' },
     { path: 'job.setting.errorLimit.percentage', message: 'expected a fraction from 0 to 1 (0.02 = 2%), got 5' },
     { path: 'job.content[0].reader.parameter.column', message: 'expected an array, got "id"' },
     { path: 'job.content[0].writer.name', message: 'unknown writer "nowriter"; known writers: mysqlwriter, postgresqlwriter, streamwriter, txtfilewriter' },
     { path: 'job.content[1].writer.parameter.print', message: 'expected true or false, got "no"' },
+    { path: 'job.content[1].transformer[0].parameter.columnIndex', message: 'dx_replace needs "columnIndex", the position of a column counted from 0 (got undefined)' },
   ]);
   assert.is(err.message.split('\n').length, 7);
   // An unknown plugin first: its own code.
