@@ -20,7 +20,9 @@ export class TransformingSender implements RecordSender {
   send(row: Row): Promise<void> | undefined {
     let out: Row | null;
     try {
-      out = this.transform(row);
+      // Transformers change the record in place; a reader may send the same array again (the
+      // channel encodes at once, so that is allowed): they get a copy.
+      out = this.transform(row.slice());
     } catch (err) {
       const e = err as { code?: unknown; message?: unknown };
       this.dirty({ phase: 'transform', values: row, code: typeof e?.code === 'string' ? e.code : 'FERRY_TRANSFORM', message: typeof e?.message === 'string' ? e.message : String(err) });
