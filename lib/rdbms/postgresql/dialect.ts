@@ -368,6 +368,10 @@ class PgSession implements DbSession {
     }
     if (signal?.aborted) return;
     const copy = this.client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
+    // Listens from the start for good: the iterator's own listener
+    // goes with it.return(), and a cancelled COPY still answers 57014 after that; with no
+    // listener that 'error' event would kill the thread. The iterator reports errors it sees.
+    copy.on('error', noop);
     const decoder = new CopyTextDecoder(converters);
     let ended = false;
     let errored = false;
@@ -662,6 +666,9 @@ class PgSession implements DbSession {
  * the connection is gone. A COPY stream ends or fails before ReadyForQuery is read; waiting
  * keeps the caller's next statement from being queued behind it (which pg deprecates).
  */
+/** The 'error' listener of a stream whose errors reach the code some other way. */
+function noop(): void {}
+
 function untilIdle(client: PgClient): Promise<void> {
   const state = client as unknown as { readyForQuery?: boolean; _ending?: boolean; _queryable?: boolean };
   if (state.readyForQuery === true || state._ending === true || state._queryable === false) return Promise.resolve();
