@@ -427,15 +427,18 @@ class PgSession implements DbSession {
   /** Stops a COPY TO that the consumer left: cancels it and reads what is still in flight. */
   private async stopCopy(copy: CopyToStreamQuery, cancelling: Promise<void> | undefined): Promise<void> {
     if (copy.readableEnded || copy.destroyed || copy.errored) return;
-    await (cancelling ?? this.cancel());
-    await new Promise<void>((resolve) => {
+    // Listening before the cancel goes out: the COPY may end on its own while the cancel
+    // request is on its way, and its 'end' and 'close' are not emitted again for a late listener.
+    const settled = new Promise<void>((resolve) => {
       const done = (): void => resolve();
       copy.once('end', done);
       copy.once('error', done);
       copy.once('close', done);
-      copy.on('data', () => {});
-      copy.resume();
     });
+    copy.on('data', noop);
+    copy.resume();
+    await (cancelling ?? this.cancel());
+    await settled;
   }
 
   /** Sends a CancelRequest for whatever this connection runs (PostgreSQL ignores it when idle). */
