@@ -21,3 +21,6 @@ export interface TaskGroupExecutor {
   /** Frees the threads (or connections) once every run settled. */
   close(): Promise<void>;
 }
+
+/** Makes the executor for a job of `groups` task groups; maxThreads is core.container.maxThreads. */
+export type ExecutorFactory = (groups: number, maxThreads: number | undefined) => TaskGroupExecutor;

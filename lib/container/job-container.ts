@@ -13,7 +13,7 @@ import { planTaskGroups } from './schedule.js';
 import { ProgressTracker, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../workers/messages.js';
-import type { GroupSpec, TaskGroupExecutor } from './executor.js';
+import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
 import { PiscinaExecutor } from './piscina-executor.js';
 import type { JobSpec } from '../job/types.js';
 import type { Checkpoint, JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
@@ -30,6 +30,8 @@ export interface ContainerOptions {
   state?: Array<Record<string, unknown> | null> | undefined;
   /** setting.restore: go on from the checkpoints of the last run of this job instead of starting over. */
   resume?: boolean | undefined;
+  /** Where the task groups run; default: this machine's worker threads (PiscinaExecutor). */
+  executor?: ExecutorFactory | undefined;
 }
 
 interface ScheduleResult {
@@ -267,7 +269,7 @@ export class JobContainer {
       return fromJob !== undefined && channel !== undefined ? Math.min(fromJob, channel) : (fromJob ?? channel);
     };
     const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
-    const executor = new PiscinaExecutor(plans.length, s.maxThreads);
+    const executor = (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max)))(plans.length, s.maxThreads);
     this.executor = executor;
     if (this.stopRequested) executor.stop();
     const stopWorkers = (): void => executor.abort();
