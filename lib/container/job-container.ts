@@ -1,14 +1,10 @@
 /**
  * The JobContainer, after DataX's: init → preCheck → prepare → split → schedule → post →
- * summary. Plugin Job sides run here on the main thread; tasks run in TaskGroups, one per
- * worker thread (piscina, one long task per thread: piscina has no pinning API).
+ * summary. Plugin Job sides run here on the main thread; tasks run in TaskGroups, which a
+ * TaskGroupExecutor runs (worker threads: PiscinaExecutor).
  */
 import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
-import { expose } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { configError, ErrorLimitError, FerryError, JobFailedError } from '../errors.js';
 import { DirtyLog, dirtyFilePath } from './dirty-log.js';
 import { jobHash, loadTasks, saveTasks, stateDirOf } from './restore.js';
@@ -16,7 +12,9 @@ import { join } from 'node:path';
 import { planTaskGroups } from './schedule.js';
 import { ProgressTracker, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
-import { CONTROL, CONTROL_SLOTS, type ProgressSink, type TaskGroupRequest, type TaskGroupResult, type TaskGroupSpec, type TaskReport, type TaskSpec } from '../../workers/messages.js';
+import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../workers/messages.js';
+import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
+import { PiscinaExecutor } from './piscina-executor.js';
 import type { JobSpec } from '../job/types.js';
 import type { Checkpoint, JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
 
@@ -32,10 +30,16 @@ export interface ContainerOptions {
   state?: Array<Record<string, unknown> | null> | undefined;
   /** setting.restore: go on from the checkpoints of the last run of this job instead of starting over. */
   resume?: boolean | undefined;
+  /** Where the task groups run; default: this machine's worker threads (PiscinaExecutor). */
+  executor?: ExecutorFactory | undefined;
 }
 
-const WORKER_URL = new URL('../../workers/taskgroup.js', import.meta.url).href;
-const WORKER_YOUNG_GENERATION_MB = 16;
+interface ScheduleResult {
+  reports: TaskReport[];
+  channels: number;
+  groups: number;
+  threads: number;
+}
 
 interface ContentJobs {
   reader: ReaderJob;
@@ -54,17 +58,14 @@ export class JobContainer {
   private polling = false;
   private restoreInfo: JobSummary['restore'];
   private stopRequested = false;
-  private control: Int32Array | undefined;
+  private executor: TaskGroupExecutor | undefined;
 
   /** Ends a polling job cleanly: raises CONTROL.STOP (now, or as soon as the workers exist). */
   private stopCleanly(): void {
     if (this.stopRequested) return;
     this.stopRequested = true;
     this.options.log.info('stopping: polling readers finish their pass, writers commit what they hold');
-    if (this.control) {
-      Atomics.store(this.control, CONTROL.STOP, 1);
-      Atomics.notify(this.control, CONTROL.STOP);
-    }
+    this.executor?.stop();
   }
 
   constructor(private readonly job: JobSpec, private readonly options: ContainerOptions) {
@@ -114,7 +115,7 @@ export class JobContainer {
     if (options.signal?.aborted) onAbort();
 
     const jobs: ContentJobs[] = [];
-    let result: { reports: TaskReport[]; channels: number; groups: number } = { reports: [], channels: 0, groups: 0 };
+    let result: ScheduleResult = { reports: [], channels: 0, groups: 0, threads: 0 };
     let failure: unknown;
     try {
       await this.timed('initMs', async () => {
@@ -257,25 +258,21 @@ export class JobContainer {
     return { tasks, expected: expected || undefined };
   }
 
-  private async schedule(tasks: TaskSpec[], expected: number | undefined): Promise<{ reports: TaskReport[]; channels: number; groups: number }> {
+  private async schedule(tasks: TaskSpec[], expected: number | undefined): Promise<ScheduleResult> {
     const s = this.job.settings;
     const plans = planTaskGroups(tasks.length, s.channel, s.taskGroupChannels, availableParallelism());
     const channels = plans.reduce((n, p) => n + p.channels, 0);
-    if (plans.length === 0) return { reports: [], channels: 0, groups: 0 };
+    if (plans.length === 0) return { reports: [], channels: 0, groups: 0, threads: 0 };
     // Job-wide caps are divided evenly over the channels that actually run; a per-channel cap from core may lower them.
     const per = (job: number | undefined, channel: number | undefined): number | undefined => {
       const fromJob = job ? job / channels : undefined;
       return fromJob !== undefined && channel !== undefined ? Math.min(fromJob, channel) : (fromJob ?? channel);
     };
     const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
-    const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-    const controlI32 = new Int32Array(control);
-    this.control = controlI32;
-    if (this.stopRequested) Atomics.store(controlI32, CONTROL.STOP, 1);
-    const stopWorkers = (): void => {
-      Atomics.store(controlI32, CONTROL.ABORT, 1);
-      Atomics.notify(controlI32, CONTROL.ABORT);
-    };
+    const executor = (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max)))(plans.length, s.maxThreads);
+    this.executor = executor;
+    if (this.stopRequested) executor.stop();
+    const stopWorkers = (): void => executor.abort();
     const tracker = new ProgressTracker(tasks.length, expected);
     const log = this.options.log;
     const limitCrossed = (message: string | undefined): void => {
@@ -302,29 +299,16 @@ export class JobContainer {
     const progressEvery = this.options.progressIntervalMs ?? s.reportIntervalMs;
     const progressTimer = this.options.onProgress ? setInterval(() => this.options.onProgress!(tracker.snapshot()), progressEvery) : undefined;
 
-    const pool = new Piscina({
-      filename: WORKER_URL,
-      minThreads: plans.length,
-      maxThreads: plans.length,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: Infinity,
-      maxQueue: 'auto',
-      // One long task per thread: piscina's Atomics wait between tasks buys nothing here.
-      atomics: 'disabled',
-      // V8 sizes each thread's young generation for a big heap; 16 MB held peak RSS of a 2M-row
-      // PG→PG job from ~330 to ~275 MB at the same speed (bench/RESULTS.md).
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
     const onAbort = (): void => stopWorkers();
     this.abort.signal.addEventListener('abort', onAbort, { once: true });
     if (this.abort.signal.aborted) stopWorkers();
-    log.info(`${tasks.length} tasks in ${plans.length} task groups, ${channels} channels`);
+    log.info(`${tasks.length} tasks in ${plans.length} task groups, ${channels} channels, ${executor.threads} worker threads`);
+    // Up to taskGroupChannels channels to a thread is DataX's own shape; past that, say they share.
+    if (plans.length > executor.threads) log.warn(`${channels} channels share ${executor.threads} worker threads`);
     try {
       const results = await Promise.all(
         plans.map(async (plan, g): Promise<TaskGroupResult> => {
-          const { port1, port2 } = new MessageChannel();
-          expose(sink, nodeEndpoint(port1));
-          const spec: TaskGroupSpec = {
+          const spec: GroupSpec = {
             taskGroupId: g,
             channels: plan.channels,
             tasks: plan.taskIndexes.map((i) => tasks[i]!),
@@ -337,11 +321,9 @@ export class JobContainer {
             retryIntervalMs: s.retryIntervalMs,
             retry: s.retry,
             progressIntervalMs: Math.min(500, progressEvery),
-            control,
           };
-          const request: TaskGroupRequest = { spec, port: port2 };
           try {
-            const res = (await pool.run(request, { transferList: [port2] as never })) as TaskGroupResult;
+            const res = await executor.run(spec, sink);
             for (const t of res.tasks) tracker.update(t);
             // One task failed for good: stop the other groups too, as DataX does.
             if (res.tasks.some((t) => t.state === 'failed')) stopWorkers();
@@ -349,21 +331,19 @@ export class JobContainer {
           } catch (err) {
             stopWorkers();
             throw err;
-          } finally {
-            port1.close();
           }
         }),
       );
-      return { reports: results.flatMap((r) => r.tasks).sort((a, b) => a.taskId - b.taskId), channels, groups: plans.length };
+      return { reports: results.flatMap((r) => r.tasks).sort((a, b) => a.taskId - b.taskId), channels, groups: plans.length, threads: executor.threads };
     } finally {
       this.abort.signal.removeEventListener('abort', onAbort);
       if (progressTimer) clearInterval(progressTimer);
       this.options.onProgress?.(tracker.snapshot());
-      await pool.destroy();
+      await executor.close();
     }
   }
 
-  private finish(started: Date, result: { reports: TaskReport[]; channels: number; groups: number }, failure: unknown): JobSummary {
+  private finish(started: Date, result: ScheduleResult, failure: unknown): JobSummary {
     const ended = new Date();
     const elapsedMs = ended.getTime() - started.getTime();
     const done = result.reports.filter((r) => r.state === 'succeeded');
@@ -393,6 +373,7 @@ export class JobContainer {
       phases: this.phases,
       channels: result.channels,
       taskGroups: result.groups,
+      threads: result.threads,
       tasks: {
         total: result.reports.length,
         succeeded: done.length,

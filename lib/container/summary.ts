@@ -36,6 +36,8 @@ export interface JobSummary {
   phases: PhaseTimes;
   channels: number;
   taskGroups: number;
+  /** Worker threads that ran the task groups (at most the cores, or core.container.maxThreads). */
+  threads: number;
   tasks: { total: number; succeeded: number; failed: number; aborted: number; retries: number };
   peakRssBytes: number;
   warnings: string[];

@@ -101,6 +101,7 @@ const open = (properties: Record<string, Schema>): Schema => ({ type: 'object', 
 const core: Schema = open({
   container: open({
     taskGroup: open({ channel: { type: 'integer', min: 1 } }),
+    maxThreads: { type: 'integer', min: 1, description: 'worker threads at most; default: the cores (os.availableParallelism())' },
     job: open({ reportInterval: { type: 'integer', min: 1 } }),
     task: open({
       failover: open({

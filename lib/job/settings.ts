@@ -15,6 +15,20 @@ export const SETTING_DEFAULTS = {
   batchRecords: 256,
 } as const;
 
+/**
+ * Channels a job may ask for. Past the thread bound channels are concurrent tasks inside the
+ * groups, each with its own ring and connections: beyond this many that is no longer a speed-up
+ * but a machine brought down (DataX's threads were cheap; a job of 10^9 channels was a typo).
+ */
+export const MAX_CHANNELS = 1024;
+
+/** FERRY_JOB_INVALID naming job.setting.speed.channel (also for --channel) when `channel` is past MAX_CHANNELS. */
+function checkChannelBound(channel: number): void {
+  if (channel > MAX_CHANNELS) {
+    throw configError('FERRY_JOB_INVALID', 'job.setting.speed.channel', `${channel} channels is more than ferry runs (at most ${MAX_CHANNELS}); set it to ${MAX_CHANNELS} or fewer`);
+  }
+}
+
 export interface SettingsOverrides {
   /** `--channel`: wins over everything in the file. */
   channel?: number | undefined;
@@ -72,8 +86,12 @@ export function jobSettings(root: Record<string, unknown>, overrides: SettingsOv
     initialIntervalMs: num(at(setting, 'retry', 'initialIntervalMs')) ?? RETRY_DEFAULTS.initialIntervalMs,
     maxIntervalMs: num(at(setting, 'retry', 'maxIntervalMs')) ?? RETRY_DEFAULTS.maxIntervalMs,
   };
+  const channel = overrides.channel ?? channelFrom(speed, jobSpeed, channelSpeed);
+  checkChannelBound(channel);
+  const maxThreads = num(at(core, 'container', 'maxThreads'));
   return {
-    channel: overrides.channel ?? channelFrom(speed, jobSpeed, channelSpeed),
+    channel,
+    ...(maxThreads !== undefined ? { maxThreads } : {}),
     jobSpeed,
     channelSpeed,
     errorLimit,

@@ -42,6 +42,8 @@ export interface JobSettings {
   retry: RetryPolicy;
   /** setting.restore with isRestore true: checkpoints, and `--resume`. */
   restore?: { column?: string | undefined; index?: number | undefined; every?: number | undefined } | undefined;
+  /** Worker threads at most (core.container.maxThreads); undefined: the machine's cores. */
+  maxThreads?: number | undefined;
   /** At most this many channels in one TaskGroup (core.container.taskGroup.channel, DataX: 5). */
   taskGroupChannels: number;
   /** Retries of a failed task after its first attempt (core.container.task.failover.maxRetryTimes). */

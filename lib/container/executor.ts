@@ -1,0 +1,26 @@
+/**
+ * What runs TaskGroups for the JobContainer. The container plans the groups and owns the
+ * summary; an executor only runs each group somewhere (worker threads here, BullMQ workers over
+ * Redis later: issue 16) and carries progress, dirty records and the result back through the
+ * sink, and the job's stop and abort signals out to the groups.
+ */
+import type { ProgressSink, TaskGroupResult, TaskGroupSpec } from '../../workers/messages.js';
+
+/** A group as the container plans it; the executor adds its own transport of the control signals. */
+export type GroupSpec = Omit<TaskGroupSpec, 'control'>;
+
+export interface TaskGroupExecutor {
+  /** How many worker threads (or remote slots) run the groups: the summary reports it. */
+  readonly threads: number;
+  /** Runs one group to its end; rejects only when the group could not run (a dead worker). */
+  run(spec: GroupSpec, sink: ProgressSink): Promise<TaskGroupResult>;
+  /** A polling job's clean stop: readers finish their pass, writers commit what they hold. */
+  stop(): void;
+  /** Every running task is cancelled (Ctrl-C, an AbortSignal, the error limit, a failed group). */
+  abort(): void;
+  /** Frees the threads (or connections) once every run settled. */
+  close(): Promise<void>;
+}
+
+/** Makes the executor for a job of `groups` task groups; maxThreads is core.container.maxThreads. */
+export type ExecutorFactory = (groups: number, maxThreads: number | undefined) => TaskGroupExecutor;
