@@ -101,7 +101,6 @@ for (const db of dbs) {
         for (const fetchSize of [16, 4096]) {
           for (let i = 0; i < STOPS_PER_CASE; i++) {
             const kind = STOP_KINDS[i % STOP_KINDS.length]!;
-            if (process.env.CANCEL_DEBUG) console.error(db.name, mode, fetchSize, i, kind);
             const seen = await readAndStop(s, sql, fetchSize, kind);
             if (seen < ROWS) partial++;
             if (db.name === 'mysql' && seen < ROWS) {
