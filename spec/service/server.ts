@@ -1,8 +1,8 @@
 /** A real `ferry serve` process on a random port with its own --data directory, for the service specs. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { cliPath, repoRoot } from '../helpers.js';
+import { dirname, join } from 'node:path';
+import { cliPath } from '../helpers.js';
 import type { ClientOptions } from '../../lib/service/client.js';
 
 export interface TestServer {
@@ -16,9 +16,10 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(o: { data: string; slots: number; token?: string; args?: string[] }): Promise<TestServer> {
+/** `cwd` is where runs resolve relative paths and keep .ferry/state (default: the directory above --data). */
+export async function startServer(o: { data: string; slots: number; token?: string; args?: string[]; cwd?: string }): Promise<TestServer> {
   const args = [cliPath, 'serve', '--port', '0', '--data', o.data, '--slots', String(o.slots), '--log-level', 'warn', ...(o.token ? ['--token', o.token] : []), ...(o.args ?? [])];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: o.cwd ?? dirname(o.data), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
