@@ -254,6 +254,8 @@ export class RunService {
       if (Date.now() - lastLogged >= PROGRESS_LOG_MS) {
         lastLogged = Date.now();
         log.info(formatLogLine(p));
+        // Kept now and then so that a run the server died under still shows how far it got.
+        this.store.setProgress(id, p);
       }
     };
     runJob(job, { params, ...(row.bizdate !== null ? { bizdate: row.bizdate } : {}), signal: run.controller.signal, log, onProgress, progressIntervalMs: 1000, ...(resume ? { resume: true } : {}) })
