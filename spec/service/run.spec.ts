@@ -90,6 +90,9 @@ test('ferry submit --wait follows the log and exits with the code ferry run exit
     assert.match(status.stdout, /Run\s+: 1 \(SUCCEEDED\)[\s\S]*Records written\s+: 100/);
     const logs = await runCli(['logs', '1'], { env });
     assert.match(logs.stdout, /INFO  run 1 started on 1 of 4 slots/);
+    const followed = await runCli(['logs', '2', '-f'], { env });
+    assert.is(followed.code, 0, followed.stderr);
+    assert.match(followed.stdout, /ERROR error: 1 dirty records, more than job\.setting\.errorLimit\.record 0 allows/);
     const missing = await runCli(['status', '99'], { env });
     assert.is(missing.code, 2);
     assert.is(missing.stderr, 'error: id: there is no run 99\n');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runCli, tempDir } from '../helpers.js';
@@ -39,9 +39,11 @@ test('with a token every request needs it (401 otherwise); without one the serve
   assert.is(open.stderr, 'error: --host: 0.0.0.0 is reachable from other machines and the server has no token: set --token (or FERRY_TOKEN) so that every request must carry it, or bind to 127.0.0.1\n');
 });
 
-test('a bad job → 400 with the issues ferry validate gives, nothing stored; a bad request body → 400 with its path', async () => {
+test('a bad job → 400 with the issues ferry validate gives, nothing stored; a bad request body → 400 with its path; a job path only under --jobs', async () => {
   const { dir, cleanup } = tempDir();
-  const server = await startServer({ data: join(dir, 'data'), slots: 2 });
+  mkdirSync(join(dir, 'jobs'));
+  writeFileSync(join(dir, 'jobs', 'ok.json'), JSON.stringify(streamJob({ records: 10, channel: 1 })));
+  const server = await startServer({ data: join(dir, 'data'), slots: 2, args: ['--jobs', join(dir, 'jobs')] });
   try {
     const bad = { job: { content: [{ reader: { name: 'streamreader', parameter: { sliceRecordCount: 'ten' } }, writer: { name: 'nosuchwriter' } }] } };
     const path = join(dir, 'bad.json');
@@ -64,6 +66,13 @@ test('a bad job → 400 with the issues ferry validate gives, nothing stored; a 
     assert.is(badBody.status, 400);
     const issues = ((await badBody.json()) as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort();
     assert.equal(issues, ['body.bizdate', 'body.extra']);
+
+    const outside = await post({ job: '../bad.json' });
+    assert.is(outside.status, 400);
+    assert.equal(((await outside.json()) as { issues: unknown }).issues, [{ path: 'job', message: `"../bad.json" is outside the jobs directory ${join(dir, 'jobs')}: name a file under it` }]);
+    const byPath = await post({ job: 'ok.json' });
+    assert.is(byPath.status, 201);
+    assert.is(((await byPath.json()) as { source: string }).source, 'ok.json');
   } finally {
     await server.stop();
     cleanup();
