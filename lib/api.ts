@@ -87,8 +87,19 @@ export interface ValidationReport {
 }
 
 export async function validateJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> = {}): Promise<ValidationReport> {
+  const { job: masked, warnings } = await inspectJob(job, options);
+  return { job: masked, warnings };
+}
+
+/**
+ * What a server needs to know of a job before it queues it: validateJob's report, the channels
+ * it runs on (the slots it takes), whether it keeps checkpoints, and its secret values (to
+ * scrub from what it logs). Not exported from the package: `secrets` is not safe to print.
+ */
+export async function inspectJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> = {}): Promise<ValidationReport & { channel: number; restore: boolean; secrets: string[] }> {
   const registry = await registryWith(options.plugins, options.baseDir);
-  return validateJobFile(job, loadOptions(options, registry));
+  const v = await validateJobFile(job, loadOptions(options, registry));
+  return { job: v.job, warnings: v.warnings, channel: v.settings.channel, restore: v.settings.restore !== undefined, secrets: v.secrets };
 }
 
 export async function listPlugins(plugins?: string[]): Promise<Array<{ name: string; kind: string; description: string }>> {

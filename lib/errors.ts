@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'FERRY_DB_CONNECT'
   | 'FERRY_RECORD_REJECTED'
   | 'FERRY_ERROR_LIMIT'
+  | 'FERRY_SERVER'
   | 'FERRY_INTERNAL';
 
 export const EXIT_OK = 0;

@@ -2,3 +2,4 @@ export { runJob, validateJob, listPlugins, jobState, type RunOptions, type Valid
 export type { JobSummary, PhaseTimes } from './container/summary.js';
 export type { JobProgress } from './container/progress.js';
 export { FerryError, JobConfigError, JobFailedError, PluginError, EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, type ErrorCode, type JobIssue } from './errors.js';
+export { submitRun, getRun, listRuns, runLog, followLog, cancelRun, RUN_STATES, type ClientOptions, type RunEnd, type RunState, type RunView, type RunDetail, type RunTransition, type LogLine, type SubmitRequest } from './service/index.js';

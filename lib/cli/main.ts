@@ -10,6 +10,7 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
+import { serviceCommands } from './service-commands.js';
 
 interface CommonArgs {
   p?: string[];
@@ -103,7 +104,7 @@ function jobArgs<T>(y: Argv<T>) {
     .option('plugin', { type: 'string', array: true });
 }
 
-const cli = yargs(datax(hideBin(process.argv)))
+const commands = yargs(datax(hideBin(process.argv)))
   .scriptName('ferry')
   .usage('$0 <command> [options]')
   .option('verbose', { type: 'boolean', describe: 'print stack traces with errors' })
@@ -184,8 +185,10 @@ const cli = yargs(datax(hideBin(process.argv)))
       const { main } = await import('../../bench/channel.js');
       await main({ json: a.json === true, ...(a.rows !== undefined ? { rows: a.rows } : {}) });
     },
-  )
-  .demandCommand(1, 'name a command: run, validate, state, plugins or bench')
+  );
+
+const cli = serviceCommands(commands, fail)
+  .demandCommand(1, 'name a command: run, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
   .fail((msg, err) => {

@@ -36,6 +36,8 @@ export interface ValidatedJob {
   job: Record<string, unknown>;
   warnings: JobIssue[];
   settings: JobSettings;
+  /** Every secret value in the resolved job (collectSecrets), for scrubbing what a run logs. */
+  secrets: string[];
 }
 
 export async function loadJob(input: string | object, options: LoadOptions = {}): Promise<JobSpec> {
@@ -45,7 +47,7 @@ export async function loadJob(input: string | object, options: LoadOptions = {})
 /** Loads and validates like loadJob (same errors), and gives the resolved job with secrets masked. */
 export async function validateJob(input: string | object, options: LoadOptions = {}): Promise<ValidatedJob> {
   const { spec, secretKeys } = await load(input, options);
-  return { job: maskSecrets(spec.resolved, secretKeys), warnings: spec.warnings, settings: spec.settings };
+  return { job: maskSecrets(spec.resolved, secretKeys), warnings: spec.warnings, settings: spec.settings, secrets: collectSecrets(spec.resolved, secretKeys) };
 }
 
 /** An issue and the error code it would give the whole error if it came first. */

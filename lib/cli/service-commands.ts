@@ -1,0 +1,183 @@
+/** The CLI of `ferry serve` and of the commands that talk to it: submit, status, logs, cancel, runs. */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { configError, FerryError } from '../errors.js';
+import { parseParams } from '../job/params.js';
+import { parseJobText, readJobText } from '../job/read.js';
+import { formatLiveLine } from '../container/progress.js';
+import { cancelRun, followLog, getRun, listRuns, runLog, submitRun, type ClientOptions } from '../service/client.js';
+import { checkBind, createServer } from '../service/http.js';
+import { RunService } from '../service/service.js';
+import { parseState, RUN_STATES } from '../service/states.js';
+import type { LogLine, RunView } from '../service/views.js';
+import { formatSummary } from './output.js';
+
+type Fail = (err: unknown, verbose: boolean | undefined) => never;
+
+interface ClientArgs {
+  server?: string;
+  token?: string;
+  verbose?: boolean;
+}
+
+function clientArgs<T>(y: Argv<T>) {
+  return y
+    .option('server', { type: 'string', describe: 'the ferry server (default: FERRY_SERVER, else http://127.0.0.1:8765)' })
+    .option('token', { type: 'string', describe: 'the server\'s token (default: FERRY_TOKEN)' });
+}
+
+function client(a: ClientArgs): ClientOptions {
+  return { server: a.server, token: a.token };
+}
+
+function runId(value: unknown): number {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id < 1) throw configError('FERRY_USAGE', 'id', `expected a run id (a whole number from ferry submit or ferry runs), got ${JSON.stringify(String(value))}`);
+  return id;
+}
+
+const formatLine = (l: LogLine): string => `${l.at.replace('T', ' ').replace('Z', '')} ${l.level.padEnd(5)} ${l.message}`;
+
+function describeRun(v: RunView & { transitions?: Array<{ to: string; at: string; reason: string | null }> }): string {
+  const rows: Array<[string, string]> = [
+    ['Run', `${v.id} (${v.state})`],
+    ...(v.reason ? [['Reason', v.reason] as [string, string]] : []),
+    ['Source', v.source],
+    ['Slots', String(v.slots)],
+    ['Submitted', v.createdAt],
+    ...(v.startedAt ? [['Started', v.startedAt] as [string, string]] : []),
+    ...(v.endedAt ? [['Ended', v.endedAt] as [string, string]] : []),
+    ...(v.exitCode !== null ? [['Exit code', String(v.exitCode)] as [string, string]] : []),
+    ...(v.progress && !v.summary ? [['Progress', formatLiveLine(v.progress)] as [string, string]] : []),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const head = rows.map(([k, value]) => `  ${k.padEnd(width)} : ${value}`).join('\n');
+  return v.summary ? `${head}\n${formatSummary(v.summary)}` : head;
+}
+
+function runsTable(runs: RunView[]): string {
+  const rows = [['ID', 'STATE', 'SLOTS', 'SUBMITTED', 'JOB', 'REASON'], ...runs.map((r) => [String(r.id), r.state, String(r.slots), r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), r.source, r.reason ?? ''])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
+  const guard = <A extends { verbose?: boolean }>(fn: (a: A) => Promise<void>) => async (a: A) => {
+    try {
+      await fn(a);
+    } catch (err) {
+      fail(err, a.verbose);
+    }
+  };
+  return y
+    .command(
+      'serve',
+      'run jobs for clients: an HTTP API with a queue, slots, status and logs',
+      (c) =>
+        c
+          .option('port', { type: 'number', default: 8765, describe: 'port to listen on (0: any free one)' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to bind; other than loopback only with a token' })
+          .option('data', { type: 'string', default: '.ferry/service', describe: 'directory of the run store (SQLite)' })
+          .option('slots', { type: 'number', describe: 'channel slots shared by all runs (default: cores × 2)' })
+          .option('jobs', { type: 'string', describe: 'a directory whose job files may be submitted by path' })
+          .option('token', { type: 'string', describe: 'every request must carry Authorization: Bearer <token> (default: FERRY_TOKEN)' })
+          .option('log-level', { type: 'string', default: 'info', describe: 'the server log (pino JSON on stdout): info, warn, error, silent' }),
+      guard(async (a: { port: number; host: string; data: string; slots?: number; jobs?: string; token?: string; logLevel: string; verbose?: boolean }) => {
+        const token = a.token ?? (process.env.FERRY_TOKEN || undefined);
+        checkBind(a.host, token);
+        const slots = a.slots ?? availableParallelism() * 2;
+        if (!Number.isInteger(slots) || slots < 1) throw configError('FERRY_USAGE', '--slots', `expected an integer of at least 1, got ${String(a.slots)}`);
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw configError('FERRY_USAGE', '--port', `expected a port number 0-65535, got ${String(a.port)}`);
+        const data = resolve(a.data);
+        // The service logs through the server's pino logger, made with the server below.
+        const log = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m) };
+        const service = new RunService({ dataDir: data, slots, jobsDir: a.jobs === undefined ? undefined : resolve(a.jobs), log });
+        const app = createServer({ service, token, logLevel: a.logLevel });
+        service.start();
+        const address = await app.listen({ port: a.port, host: a.host });
+        process.stderr.write(`ferry serve: listening on ${address} (${slots} slots, store ${service.store.file}${token ? ', token required' : ''})\n`);
+        let stopping = false;
+        const stop = (): void => {
+          if (stopping) process.exit(130);
+          stopping = true;
+          process.stderr.write('ferry serve: stopping: running runs are stopped (a restore job resumes on the next start)\n');
+          void app.close().then(() => service.stop()).then(() => process.exit(0));
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      }),
+    )
+    .command(
+      'submit <job>',
+      'send a job to a ferry server; prints the run id',
+      (c) =>
+        clientArgs(c)
+          .positional('job', { type: 'string', demandOption: true, describe: 'the job file (read here, sent to the server)' })
+          .option('p', { type: 'string', array: true, describe: 'a variable: -p name=value' })
+          .option('bizdate', { type: 'string', describe: 'business date yyyyMMdd' })
+          .option('wait-timeout', { type: 'number', describe: 'fail the run when it waits longer than this many ms for slots' })
+          .option('wait', { type: 'boolean', describe: 'follow its log and exit with its exit code, as ferry run would' })
+          .option('json', { type: 'boolean', describe: 'with --wait: print the summary as one JSON object on stdout' }),
+      guard(async (a: ClientArgs & { job: string; p?: string[]; bizdate?: string; waitTimeout?: number; wait?: boolean; json?: boolean }) => {
+        const job = parseJobText(await readJobText(a.job), a.job);
+        const view = await submitRun({ job, source: a.job, params: parseParams(a.p ?? []), ...(a.bizdate !== undefined ? { bizdate: a.bizdate } : {}), ...(a.waitTimeout !== undefined ? { waitTimeoutMs: a.waitTimeout } : {}) }, client(a));
+        if (!a.wait) {
+          process.stdout.write(`${view.id}\n`);
+          return;
+        }
+        process.stderr.write(`run ${view.id} ${view.state}${view.reason ? `: ${view.reason}` : ''}\n`);
+        const end = await followLog(view.id, (l) => process.stderr.write(formatLine(l) + '\n'), client(a));
+        if (a.json) {
+          const run = await getRun(view.id, client(a));
+          if (run.summary) process.stdout.write(JSON.stringify(run.summary) + '\n');
+        }
+        process.stderr.write(`run ${end.id} ${end.state}${end.reason ? `: ${end.reason}` : ''}\n`);
+        process.exit(end.exitCode ?? 1);
+      }),
+    )
+    .command(
+      'status <id>',
+      'a run\'s state, progress and summary',
+      (c) => clientArgs(c).positional('id', { type: 'string', demandOption: true }).option('json', { type: 'boolean' }),
+      guard(async (a: ClientArgs & { id: string; json?: boolean }) => {
+        const run = await getRun(runId(a.id), client(a));
+        process.stdout.write((a.json ? JSON.stringify(run) : describeRun(run)) + '\n');
+      }),
+    )
+    .command(
+      'logs <id>',
+      'a run\'s log lines',
+      (c) => clientArgs(c).positional('id', { type: 'string', demandOption: true }).option('f', { alias: 'follow', type: 'boolean', describe: 'go on printing lines until the run ends' }),
+      guard(async (a: ClientArgs & { id: string; f?: boolean }) => {
+        const id = runId(a.id);
+        if (a.f) await followLog(id, (l) => process.stdout.write(formatLine(l) + '\n'), client(a));
+        else for (const l of await runLog(id, client(a))) process.stdout.write(formatLine(l) + '\n');
+      }),
+    )
+    .command(
+      'cancel <id>',
+      'stop a run (a queued one never starts)',
+      (c) => clientArgs(c).positional('id', { type: 'string', demandOption: true }),
+      guard(async (a: ClientArgs & { id: string }) => {
+        const run = await cancelRun(runId(a.id), client(a));
+        process.stdout.write(`run ${run.id} ${run.state}${run.reason ? `: ${run.reason}` : ''}\n`);
+        if (run.state !== 'CANCELLED') throw new FerryError('FERRY_SERVER', `run ${run.id} is still ${run.state}: see ferry status ${run.id}`);
+      }),
+    )
+    .command(
+      'runs',
+      'the server\'s runs, newest first',
+      (c) =>
+        clientArgs(c)
+          .option('state', { type: 'string', describe: `only runs in this state: ${RUN_STATES.join(', ').toLowerCase()}` })
+          .option('limit', { type: 'number', default: 50 })
+          .option('json', { type: 'boolean', describe: 'print them as a JSON array' }),
+      guard(async (a: ClientArgs & { state?: string; limit: number; json?: boolean }) => {
+        const state = a.state === undefined ? undefined : parseState(a.state);
+        if (a.state !== undefined && state === undefined) throw configError('FERRY_USAGE', '--state', `expected one of ${RUN_STATES.join(', ').toLowerCase()}, got ${JSON.stringify(a.state)}`);
+        const runs = await listRuns({ ...(state ? { state } : {}), limit: a.limit }, client(a));
+        process.stdout.write((a.json ? JSON.stringify(runs) : runsTable(runs)) + '\n');
+      }),
+    );
+}

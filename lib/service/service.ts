@@ -1,0 +1,295 @@
+/**
+ * The run service: takes submitted jobs, queues them for slots, runs them through the same
+ * runJob the CLI uses (one JobContainer per run, several at once), and keeps every state
+ * change, summary and log line in the store. Secrets: the stored display copies and every log
+ * line and summary are masked; the runnable job is kept sealed (seal.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { inspectJob, runJob } from '../api.js';
+import { configError, ErrorLimitError, FerryError, JobConfigError, JobFailedError, EXIT_ERROR_LIMIT, EXIT_FAILED, EXIT_OK, formatIssue } from '../errors.js';
+import { maskText } from '../job/mask.js';
+import { parseJobText, readJobText } from '../job/read.js';
+import { formatLogLine, type JobProgress } from '../container/progress.js';
+import type { JobSummary } from '../container/summary.js';
+import { formatSummary } from '../cli/output.js';
+import type { Logger } from '../plugin/spi.js';
+import { Sealer } from './seal.js';
+import { SlotQueue } from './slots.js';
+import { isEnd, REASON_SERVER_STOPPED, type RunState } from './states.js';
+import { Store, type LogRow } from './store.js';
+import { runDetail, runView, type RunDetail, type RunView } from './views.js';
+
+export interface SubmitRequest {
+  /** The job itself, or a path under the server's jobs directory. */
+  job: Record<string, unknown> | string;
+  params?: Record<string, string>;
+  bizdate?: string;
+  /** How long the run may wait for slots before it fails (default: for ever). */
+  waitTimeoutMs?: number;
+  /** For a job sent as an object: the file it came from, shown in the run list (ferry submit sends it). */
+  source?: string;
+}
+
+export interface ServiceOptions {
+  /** Where the store lives (--data). */
+  dataDir: string;
+  /** Channel slots shared by all runs (--slots). */
+  slots: number;
+  /** The only directory a job may be named by path under (--jobs); none: jobs must be sent. */
+  jobsDir?: string | undefined;
+  /** The server's own log (Fastify's pino logger). */
+  log: Logger;
+}
+
+/** What the store keeps sealed: everything a run needs to execute after a restart. */
+interface SealedJob {
+  job: Record<string, unknown>;
+  params: Record<string, string>;
+  secrets: string[];
+}
+
+interface Running {
+  controller: AbortController;
+  slots: number;
+  secrets: string[];
+  progress: JobProgress | undefined;
+  cancelRequested: boolean;
+  ended: Promise<void>;
+}
+
+/** A run that cannot be, or is no longer, what the request asks: the HTTP layer answers 404 / 409. */
+export class RunNotFound extends Error {}
+export class RunConflict extends Error {}
+
+const PROGRESS_LOG_MS = 10_000;
+
+export class RunService {
+  readonly store: Store;
+  private readonly sealer: Sealer;
+  private readonly queue: SlotQueue;
+  private readonly running = new Map<number, Running>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  /** 'line' (id, LogRow) and 'end' (id): what log followers listen to. */
+  readonly events = new EventEmitter().setMaxListeners(0);
+  private stopping = false;
+
+  constructor(private readonly options: ServiceOptions) {
+    this.store = new Store(options.dataDir);
+    this.sealer = Sealer.open(join(options.dataDir, 'store.key'));
+    this.queue = new SlotQueue(options.slots);
+  }
+
+  get slots(): { total: number; free: number } {
+    return { total: this.queue.total, free: this.queue.free };
+  }
+
+  /**
+   * After a stop, clean or kill -9: a run that was RUNNING failed with the server, unless its job
+   * keeps checkpoints (setting.restore), then it is queued again to resume; QUEUED runs wait on.
+   */
+  start(): void {
+    for (const row of this.store.unfinished()) {
+      if (row.state === 'RUNNING') {
+        if (row.restore) {
+          this.store.move(row.id, 'RUNNING', 'QUEUED', { reason: `${REASON_SERVER_STOPPED}; it resumes from its checkpoints`, resume: true });
+        } else {
+          this.store.move(row.id, 'RUNNING', 'FAILED', { reason: REASON_SERVER_STOPPED, exitCode: EXIT_FAILED });
+          this.line(row.id, 'WARN', `${REASON_SERVER_STOPPED}: marked FAILED when the server started again`, []);
+          continue;
+        }
+      }
+      this.queue.enqueue({ id: row.id, slots: row.slots });
+    }
+    this.pump();
+    for (const id of this.queue.ids()) {
+      const row = this.store.get(id)!;
+      if (row.wait_timeout_ms !== null) this.armTimeout(id, Date.parse(row.created_at) + row.wait_timeout_ms - Date.now(), row.wait_timeout_ms);
+    }
+  }
+
+  /** Validates the job (JobConfigError: nothing is stored), stores the run QUEUED and starts it when slots are free. */
+  async submit(req: SubmitRequest): Promise<RunView> {
+    const { job, source } = await this.jobOf(req.job, req.source);
+    const params = req.params ?? {};
+    const options = { params, ...(req.bizdate !== undefined ? { bizdate: req.bizdate } : {}) };
+    const inspected = await inspectJob(job, options);
+    if (inspected.channel > this.queue.total) {
+      throw configError('FERRY_USAGE', 'job.setting.speed.channel', `the job needs ${inspected.channel} slots and this server has ${this.queue.total}: lower the channel count, or start the server with --slots ${inspected.channel} or more`);
+    }
+    const sealed: SealedJob = { job, params, secrets: inspected.secrets };
+    const paramsDisplay = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, maskText(v, inspected.secrets)]));
+    const id = this.store.insertRun(
+      { source, jobDisplay: inspected.job, jobSealed: this.sealer.seal(sealed), paramsDisplay, bizdate: req.bizdate, slots: inspected.channel, restore: inspected.restore, waitTimeoutMs: req.waitTimeoutMs },
+      undefined,
+    );
+    for (const w of inspected.warnings) this.line(id, 'WARN', `${w.path}: ${w.message}`, inspected.secrets);
+    this.options.log.info(`run ${id} submitted (${source}, ${inspected.channel} slots)`);
+    this.queue.enqueue({ id, slots: inspected.channel });
+    this.pump();
+    if (req.waitTimeoutMs !== undefined && this.store.get(id)!.state === 'QUEUED') this.armTimeout(id, req.waitTimeoutMs, req.waitTimeoutMs);
+    return this.view(id);
+  }
+
+  private async jobOf(input: SubmitRequest['job'], label: string | undefined): Promise<{ job: Record<string, unknown>; source: string }> {
+    if (typeof input !== 'string') return { job: input, source: label ?? '<object>' };
+    const dir = this.options.jobsDir;
+    if (dir === undefined) throw configError('FERRY_USAGE', 'job', 'this server takes job paths only under its jobs directory: start it with --jobs DIR, or send the job itself');
+    const path = resolve(dir, input);
+    const rel = relative(resolve(dir), path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw configError('FERRY_USAGE', 'job', `${JSON.stringify(input)} is outside the jobs directory ${dir}: name a file under it`);
+    return { job: parseJobText(await readJobText(path), input), source: input };
+  }
+
+  view(id: number): RunView {
+    const row = this.store.get(id);
+    if (!row) throw new RunNotFound(`there is no run ${id}`);
+    return runView(row, this.running.get(id)?.progress);
+  }
+
+  detail(id: number): RunDetail {
+    const row = this.store.get(id);
+    if (!row) throw new RunNotFound(`there is no run ${id}`);
+    return runDetail(row, this.store.transitions(id), this.running.get(id)?.progress);
+  }
+
+  list(state: RunState | undefined, limit: number): RunView[] {
+    return this.store.list(state, limit).map((row) => runView(row, this.running.get(row.id)?.progress));
+  }
+
+  log(id: number, afterSeq = 0): LogRow[] {
+    if (!this.store.get(id)) throw new RunNotFound(`there is no run ${id}`);
+    return this.store.log(id, afterSeq);
+  }
+
+  /** A queued run ends at once; a running one is stopped (its tasks and connections closed) and answered when it has ended. */
+  async cancel(id: number, waitMs = 5_000): Promise<RunView> {
+    const row = this.store.get(id);
+    if (!row) throw new RunNotFound(`there is no run ${id}`);
+    if (isEnd(row.state)) throw new RunConflict(`run ${id} has already ended ${row.state}`);
+    if (row.state === 'QUEUED' && this.queue.remove(id)) {
+      this.clearTimeout(id);
+      this.end(id, 'QUEUED', 'CANCELLED', { reason: 'cancelled before it started', exitCode: EXIT_FAILED });
+      this.updateReasons();
+      return this.view(id);
+    }
+    const run = this.running.get(id);
+    if (run) {
+      run.cancelRequested = true;
+      this.line(id, 'WARN', 'cancel requested: stopping every task', run.secrets);
+      run.controller.abort();
+      await Promise.race([run.ended, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    }
+    return this.view(id);
+  }
+
+  /** Stops taking runs, stops the running ones (a restore job is queued again to resume) and closes the store. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const run of this.running.values()) run.controller.abort();
+    await Promise.all([...this.running.values()].map((r) => r.ended));
+    this.store.close();
+  }
+
+  private armTimeout(id: number, delayMs: number, waitTimeoutMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      const why = this.queue.reason(id);
+      if (why === undefined || !this.queue.remove(id)) return;
+      this.end(id, 'QUEUED', 'FAILED', { reason: `waited longer than waitTimeoutMs ${waitTimeoutMs} for slots: ${why}`, exitCode: EXIT_FAILED });
+      this.updateReasons();
+    }, Math.max(0, delayMs));
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  private clearTimeout(id: number): void {
+    const t = this.timers.get(id);
+    if (t) clearTimeout(t);
+    this.timers.delete(id);
+  }
+
+  private pump(): void {
+    if (this.stopping) return;
+    for (const w of this.queue.take()) {
+      this.clearTimeout(w.id);
+      this.execute(w.id, w.slots);
+    }
+    this.updateReasons();
+  }
+
+  private updateReasons(): void {
+    for (const id of this.queue.ids()) this.store.setReason(id, this.queue.reason(id)!);
+  }
+
+  private end(id: number, from: RunState, to: RunState, o: { reason?: string; exitCode: number; summary?: unknown }): void {
+    this.store.move(id, from, to, o);
+    this.options.log.info(`run ${id} ${to}${o.reason ? `: ${o.reason}` : ''}`);
+    this.events.emit('end', id);
+    this.store.forgetLogSeq(id);
+  }
+
+  /** Stores a log line (masked) and hands it to the followers. */
+  private line(id: number, level: 'INFO' | 'WARN' | 'ERROR', message: string, secrets: readonly string[]): void {
+    const row = this.store.appendLog(id, level, maskText(message, secrets));
+    this.events.emit('line', id, row);
+  }
+
+  private execute(id: number, slots: number): void {
+    const row = this.store.get(id)!;
+    const { job, params, secrets } = this.sealer.open<SealedJob>(row.job_sealed);
+    const resume = row.resume === 1;
+    let settle!: () => void;
+    const run: Running = { controller: new AbortController(), slots, secrets, progress: undefined, cancelRequested: false, ended: new Promise((r) => (settle = r)) };
+    this.running.set(id, run);
+    this.store.move(id, 'QUEUED', 'RUNNING', { reason: resume ? 'resuming from its checkpoints' : undefined });
+    this.options.log.info(`run ${id} RUNNING on ${slots} slots`);
+    this.line(id, 'INFO', `run ${id} started on ${slots} of ${this.queue.total} slots${resume ? ', resuming from its checkpoints' : ''}`, secrets);
+    const log: Logger = { info: (m) => this.line(id, 'INFO', m, secrets), warn: (m) => this.line(id, 'WARN', m, secrets) };
+    let lastLogged = Date.now();
+    const onProgress = (p: JobProgress): void => {
+      run.progress = p;
+      if (Date.now() - lastLogged >= PROGRESS_LOG_MS) {
+        lastLogged = Date.now();
+        log.info(formatLogLine(p));
+        // Kept now and then so that a run the server died under still shows how far it got.
+        this.store.setProgress(id, p);
+      }
+    };
+    runJob(job, { params, ...(row.bizdate !== null ? { bizdate: row.bizdate } : {}), signal: run.controller.signal, log, onProgress, progressIntervalMs: 1000, ...(resume ? { resume: true } : {}) })
+      .then(
+        (summary) => this.finish(id, run, summary, undefined),
+        (err: unknown) => this.finish(id, run, err instanceof JobFailedError ? (err.summary as JobSummary | undefined) : undefined, err),
+      )
+      .catch((err: unknown) => this.options.log.warn(`run ${id}: could not record its end: ${(err as Error).message}`))
+      .finally(() => {
+        this.running.delete(id);
+        this.queue.release(slots);
+        settle();
+        this.pump();
+      });
+  }
+
+  private finish(id: number, run: Running, summary: JobSummary | undefined, err: unknown): void {
+    const masked = summary === undefined ? undefined : (JSON.parse(maskText(JSON.stringify(summary), run.secrets)) as JobSummary);
+    if (masked) for (const l of formatSummary(masked).split('\n')) this.line(id, 'INFO', l, run.secrets);
+    if (run.progress) this.store.setProgress(id, run.progress);
+    if (err === undefined) {
+      this.end(id, 'RUNNING', run.cancelRequested ? 'CANCELLED' : 'SUCCEEDED', { exitCode: EXIT_OK, summary: masked, ...(run.cancelRequested ? { reason: 'cancelled; the polling job stopped cleanly' } : {}) });
+      return;
+    }
+    const message = maskText(err instanceof JobConfigError ? err.issues.map(formatIssue).join('; ') : err instanceof Error ? err.message : String(err), run.secrets);
+    for (const l of message.split('\n')) this.line(id, 'ERROR', `error: ${l}`, run.secrets);
+    if (this.stopping && !run.cancelRequested) {
+      const row = this.store.get(id)!;
+      if (row.restore) this.store.move(id, 'RUNNING', 'QUEUED', { reason: `${REASON_SERVER_STOPPED}; it resumes from its checkpoints`, resume: true });
+      else this.end(id, 'RUNNING', 'FAILED', { reason: REASON_SERVER_STOPPED, exitCode: EXIT_FAILED, summary: masked });
+      return;
+    }
+    const exitCode = err instanceof FerryError ? err.exitCode : EXIT_FAILED;
+    const to: RunState = err instanceof ErrorLimitError || exitCode === EXIT_ERROR_LIMIT ? 'LIMIT_EXCEEDED' : run.cancelRequested && err instanceof FerryError && err.code === 'FERRY_ABORTED' ? 'CANCELLED' : 'FAILED';
+    this.end(id, 'RUNNING', to, { reason: message, exitCode, summary: masked });
+  }
+}
