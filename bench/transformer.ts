@@ -48,20 +48,29 @@ function job(transformer?: unknown[]): object {
   };
 }
 
-async function rate(transformer?: unknown[]): Promise<number> {
-  const s = await runJob(job(transformer));
-  if (s.recordsWritten !== rows) throw new Error(`wrote ${s.recordsWritten} of ${rows}`);
-  return rows / (s.phases.runMs / 1000);
+interface Run {
+  /** rows per second of the job's run phase (wall clock) */
+  rate: number;
+  /** CPU time of the whole process per row (every thread: the worker's, GC's, the idle main thread's), ns */
+  cpu: number;
 }
 
-const plain: number[] = [];
-const chain: number[] = [];
-const off: number[] = [];
-for (let r = 0; r < reps; r++) {
-  plain.push(await rate());
-  chain.push(await rate(CHAIN));
-  off.push(1 - chain[r]! / plain[r]!);
+async function measure(transformer?: unknown[]): Promise<Run> {
+  const before = process.cpuUsage();
+  const s = await runJob(job(transformer));
+  const used = process.cpuUsage(before);
+  if (s.recordsWritten !== rows) throw new Error(`wrote ${s.recordsWritten} of ${rows}`);
+  return { rate: rows / (s.phases.runMs / 1000), cpu: ((used.user + used.system) * 1000) / rows };
 }
+
+const plain: Run[] = [];
+const chain: Run[] = [];
+for (let r = 0; r < reps; r++) {
+  plain.push(await measure());
+  chain.push(await measure(CHAIN));
+}
+const offWall = plain.map((p, i) => 1 - chain[i]!.rate / p.rate);
+const offCpu = plain.map((p, i) => chain[i]!.cpu / p.cpu - 1);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -70,8 +79,10 @@ const median = (xs: number[]): number => {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(11);
 const spread = (xs: number[]): string => `${Math.round(Math.min(...xs)).toLocaleString('en-US')}–${Math.round(Math.max(...xs)).toLocaleString('en-US')}`;
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const rates = (rs: Run[]): number[] => rs.map((r) => r.rate);
+const cpus_ = (rs: Run[]): number[] => rs.map((r) => r.cpu);
 console.log(`stream→stream, ${rows.toLocaleString('en-US')} rows of 5 columns, channel 1, ${reps} runs each, alternating (${cpus()[0]?.model ?? '?'}, ${availableParallelism()} cpus, node ${process.version})`);
-console.log(`  plain                                  ${fmt(median(plain))} rows/s median   (${spread(plain)})`);
-console.log(`  3 transformers (substr, replace, expr) ${fmt(median(chain))} rows/s median   (${spread(chain)})`);
-console.log(`  chain off plain, per pair: median ${pct(median(off))}   (${off.map(pct).join(', ')})   target < 15%: ${median(off) < 0.15 ? 'met' : 'NOT met'}`);
-console.log(`  cost per row (medians)                 ${((1 / median(chain) - 1 / median(plain)) * 1e9).toFixed(0).padStart(11)} ns`);
+console.log(`  plain                                  ${fmt(median(rates(plain)))} rows/s median (${spread(rates(plain))})   CPU ${median(cpus_(plain)).toFixed(0)} ns/row (${spread(cpus_(plain))})`);
+console.log(`  3 transformers (substr, replace, expr) ${fmt(median(rates(chain)))} rows/s median (${spread(rates(chain))})   CPU ${median(cpus_(chain)).toFixed(0)} ns/row (${spread(cpus_(chain))})`);
+console.log(`  rows/s off plain, per pair: median ${pct(median(offWall))}   (${offWall.map(pct).join(', ')})   target < 15%: ${median(offWall) < 0.15 ? 'met' : 'NOT met'}`);
+console.log(`  CPU per row above plain, per pair: median ${pct(median(offCpu))}   (${offCpu.map(pct).join(', ')}); ${(median(cpus_(chain)) - median(cpus_(plain))).toFixed(0)} ns/row`);
