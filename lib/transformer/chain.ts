@@ -110,28 +110,51 @@ export function transformerSpecs(list: unknown, path: string, baseDir: string, i
 export async function compileChain(specs: readonly TransformerSpec[]): Promise<RecordTransform | undefined> {
   if (specs.length === 0) return undefined;
   const steps: RecordTransform[] = [];
-  for (const spec of specs) {
-    if (spec.name !== 'module') {
-      steps.push(compileBuiltin(spec));
-      continue;
-    }
-    const mod = (await import(spec.moduleUrl!)) as { default?: unknown };
-    let fn = mod.default;
-    // A factory (marked by taking no record: `export default (parameter) => (row) => ...` is
-    // ambiguous, so a factory is `export function create(parameter)`) gets the parameter once.
-    const create = (mod as { create?: unknown }).create;
-    if (typeof create === 'function') fn = await (create as (p: unknown) => unknown)(spec.parameter);
-    if (typeof fn !== 'function') throw new Error(`${spec.path}: ${spec.parameter.path as string} must export default a function (row) => row | null, or export create(parameter) returning one`);
-    const f = fn as (row: unknown) => unknown;
-    steps.push((row) => {
-      const r = f(row);
-      // undefined: the function changed the record in place.
-      if (r === undefined) return row;
-      if (r !== null && !Array.isArray(r)) throw new Error(`module ${spec.parameter.path as string} returned ${typeof r}, not a record (an array) or null`);
-      return r as ReturnType<RecordTransform>;
-    });
+  for (const spec of specs) steps.push(spec.name === 'module' ? await compileModule(spec) : compileBuiltin(spec));
+  return chainOf(steps);
+}
+
+async function compileModule(spec: TransformerSpec): Promise<RecordTransform> {
+  const mod = (await import(spec.moduleUrl!)) as { default?: unknown };
+  let fn = mod.default;
+  // A factory (marked by taking no record: `export default (parameter) => (row) => ...` is
+  // ambiguous, so a factory is `export function create(parameter)`) gets the parameter once.
+  const create = (mod as { create?: unknown }).create;
+  if (typeof create === 'function') fn = await (create as (p: unknown) => unknown)(spec.parameter);
+  if (typeof fn !== 'function') throw new Error(`${spec.path}: ${spec.parameter.path as string} must export default a function (row) => row | null, or export create(parameter) returning one`);
+  const f = fn as (row: unknown) => unknown;
+  return (row) => {
+    const r = f(row);
+    // undefined: the function changed the record in place.
+    if (r === undefined) return row;
+    if (r !== null && !Array.isArray(r)) throw new Error(`module ${spec.parameter.path as string} returned ${typeof r}, not a record (an array) or null`);
+    return r as ReturnType<RecordTransform>;
+  };
+}
+
+/**
+ * One function over the steps. Chains are short: up to three steps are called directly (each
+ * call site sees one function, so V8 can inline it), longer ones in a loop.
+ */
+function chainOf(steps: readonly RecordTransform[]): RecordTransform {
+  const [a, b, c] = steps as [RecordTransform, RecordTransform | undefined, RecordTransform | undefined];
+  if (steps.length === 1) return a;
+  if (steps.length === 2) {
+    const b2 = b!;
+    return (row) => {
+      const r = a(row);
+      return r === null ? null : b2(r);
+    };
   }
-  if (steps.length === 1) return steps[0];
+  if (steps.length === 3) {
+    const b3 = b!;
+    const c3 = c!;
+    return (row) => {
+      let r = a(row);
+      if (r !== null) r = b3(r);
+      return r === null ? null : c3(r);
+    };
+  }
   return (row) => {
     let r: ReturnType<RecordTransform> = row;
     for (let i = 0; i < steps.length && r !== null; i++) r = steps[i]!(r);

@@ -49,6 +49,12 @@ function column(row: Row, index: number): Value {
   return row[index] as Value;
 }
 
+/** The column's text (null for null): a string as it is, without a call (this runs per row). */
+function columnText(row: Row, index: number): string | null {
+  const v = row[index];
+  return typeof v === 'string' ? v : valueToString(column(row, index));
+}
+
 /** dx_substr [start, length]: null stays null; start past the end is an error; a length past the end stops there. */
 export function dxSubstr(p: DxParameter, path: string): RecordTransform {
   const ci = columnIndexOf(p, path, 'dx_substr');
@@ -56,7 +62,7 @@ export function dxSubstr(p: DxParameter, path: string): RecordTransform {
   const start = intPara(s, `${path}.parameter.paras[0]`, 'dx_substr', 'start');
   const length = intPara(l, `${path}.parameter.paras[1]`, 'dx_substr', 'length');
   return (row) => {
-    const v = valueToString(column(row, ci));
+    const v = columnText(row, ci);
     if (v === null) return row;
     if (start > v.length || start < 0) throw new Error(`dx_substr startIndex(${start}) out of range(${v.length})`);
     if (length < 0 && start + length < v.length) throw new Error(`dx_substr length(${length}) is negative`);
@@ -76,7 +82,7 @@ export function dxPad(p: DxParameter, path: string): RecordTransform {
   // DataX loops forever on an empty padString; refuse it instead.
   if (pad === '') throw new TransformerParameterError(`${path}.parameter.paras[2]`, 'dx_pad padString must not be empty');
   return (row) => {
-    const v = valueToString(column(row, ci)) ?? '';
+    const v = columnText(row, ci) ?? '';
     if (length <= v.length) {
       row[ci] = v.substring(0, length);
     } else {
@@ -95,7 +101,7 @@ export function dxReplace(p: DxParameter, path: string): RecordTransform {
   const start = intPara(s, `${path}.parameter.paras[0]`, 'dx_replace', 'start');
   const length = intPara(l, `${path}.parameter.paras[1]`, 'dx_replace', 'length');
   return (row) => {
-    const v = valueToString(column(row, ci));
+    const v = columnText(row, ci);
     if (v === null) return row;
     if (start > v.length || start < 0) throw new Error(`dx_replace startIndex(${start}) out of range(${v.length})`);
     row[ci] = start + length >= v.length ? v.substring(0, start) + replacement : v.substring(0, start) + replacement + v.substring(start + length);
@@ -116,7 +122,7 @@ export function dxDigest(p: DxParameter, path: string): RecordTransform {
   const algorithm = type === 'md5' ? 'md5' : 'sha1';
   const upper = chars === 'toUpperCase';
   return (row) => {
-    const hex = createHash(algorithm).update(valueToString(column(row, ci)) ?? '', 'utf8').digest('hex');
+    const hex = createHash(algorithm).update(columnText(row, ci) ?? '', 'utf8').digest('hex');
     row[ci] = upper ? hex.toUpperCase() : hex;
     return row;
   };
@@ -169,7 +175,7 @@ export function dxFilter(p: DxParameter, path: string): RecordTransform {
     }
     const drop = code === 'like';
     return (row) => {
-      const v = valueToString(column(row, ci));
+      const v = columnText(row, ci);
       const matches = v !== null && re.test(v);
       return matches === drop ? null : row;
     };

@@ -119,6 +119,32 @@ function arith(op: string, a: Value, b: Value): Value {
   return r;
 }
 
+const NUMBER_OPS: Record<string, (n: number, m: number) => number> = {
+  '+': (n, m) => n + m,
+  '-': (n, m) => n - m,
+  '*': (n, m) => n * m,
+  '/': (n, m) => n / m,
+  '%': (n, m) => n % m,
+};
+
+/**
+ * `l op r` per row: two numbers whose result arith() would return as it is are done here, with
+ * the operator chosen once; everything else (null, text, bigint, a result past 2^53) goes to arith().
+ */
+function arithOf(op: string, l: Eval, r: Eval): Eval {
+  const f = NUMBER_OPS[op]!;
+  const division = op === '/';
+  return (row) => {
+    const a = l(row);
+    const b = r(row);
+    if (typeof a === 'number' && typeof b === 'number') {
+      const x = f(a, b);
+      if (Number.isSafeInteger(x) || division || !Number.isFinite(x) || !Number.isInteger(a) || !Number.isInteger(b)) return x;
+    }
+    return arith(op, a, b);
+  };
+}
+
 function compare(op: string, a: Value, b: Value): Value {
   if (op === '==' || op === '!=') {
     let eq: boolean;
@@ -269,7 +295,7 @@ class Parser {
       if (op === '||') left = (row) => truthy(l(row)) || truthy(right(row));
       else if (op === '&&') left = (row) => truthy(l(row)) && truthy(right(row));
       else if (level <= 3) left = (row) => compare(op, l(row), right(row));
-      else left = (row) => arith(op, l(row), right(row));
+      else left = arithOf(op, l, right);
     }
   }
 
@@ -342,14 +368,25 @@ function describe(t: Token): string {
   return t.kind === 'end' ? 'the end' : t.kind === 'str' ? `'${t.value}'` : `"${String(t.value)}"`;
 }
 
+function assign(row: Row, index: number, v: Value): void {
+  if (index > row.length) throw new Error(`c[${index}] = ...: the record has ${row.length} columns; a new column must be c[${row.length}]`);
+  row[index] = v;
+}
+
 /** Compiles an expression (ExprSyntaxError on a mistake); `target` is where a bare expression's value goes. */
 export function compileExpr(source: string, target?: number): RecordTransform {
   const statements = new Parser(tokenize(source)).program(target);
+  if (statements.length === 1) {
+    const { index, value } = statements[0]!;
+    return (row) => {
+      assign(row, index, value(row));
+      return row;
+    };
+  }
   return (row) => {
-    for (const { index, value } of statements) {
-      const v = value(row);
-      if (index > row.length) throw new Error(`c[${index}] = ...: the record has ${row.length} columns; a new column must be c[${row.length}]`);
-      row[index] = v;
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i]!;
+      assign(row, s.index, s.value(row));
     }
     return row;
   };

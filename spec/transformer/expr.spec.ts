@@ -14,6 +14,15 @@ test('expr: functions, arithmetic, ternary with null, assigning and adding colum
   assert.equal(compileExpr("c[0] = md5(c[0])")(["xyzzzzz"])![0], '9cdffc4fa4e45a99db8bbcd762acffa2');
 });
 
+test('expr: number arithmetic as a long or a double does it, on every path', () => {
+  const ops = compileExpr('c[1] = c[0] * 100; c[2] = c[0] / 2; c[3] = c[0] % 7; c[4] = c[0] - 0.5; c[5] = c[0] / 0');
+  assert.equal(ops([12345]), [12345, 1234500, 6172.5, 4, 12344.5, Infinity]);
+  assert.equal(compileExpr('c[1] = c[0] * c[0]')([2 ** 40, 0])![1], 2n ** 80n, 'a product past 2^53 stays exact');
+  assert.equal(compileExpr('c[1] = c[0] * 3')([9007199254740991n, 0])![1], 27021597764222973n, 'a bigint times a number');
+  assert.equal(compileExpr("c[1] = c[0] + 1")(['41', 0])![1], '411', 'text + number concatenates');
+  assert.ok(Object.is(compileExpr('c[0] = c[0] * -1')([0])![0], -0));
+});
+
 test('expr: a syntax mistake says where; a bad column on a record throws', () => {
   assert.throws(() => compileExpr('c[1] = upper(c[1]'), (e: ExprSyntaxError) => e instanceof ExprSyntaxError && /expected "\)", found the end at position 18/.test(e.message));
   assert.throws(() => compileExpr('c[1] = shout(c[1])'), /unknown function or name "shout".* at position 8/);

@@ -1,5 +1,5 @@
 /**
- * Transformers through the whole runtime: DataX's documented example job, a chain of dx_filter,
+ * Transformers through the whole runtime: published DataX example jobs, a chain of dx_filter,
  * expr and a module transformer on a CSV, a throwing transformer making a dirty record, and
  * load-time mistakes as one line with exit code 2.
  */
@@ -11,25 +11,46 @@ import { parseJobText } from '../../lib/job/read.js';
 import { runJob } from '../../lib/index.js';
 import { fixture, lastJson, repoRoot, runCli, tempDir } from '../helpers.js';
 
-const exampleJob = fixture('jobs', 'datax-transformer.json');
+// Both jobs are as published, byte for byte. datax-transformer.json is DataX's own
+// (alibaba/DataX transformer/doc/transformer.md, "Job定义"); it has a dx_groovy entry, and its
+// dx_substr has columnIndex 5 on a 5-column record (every record dirty in DataX too).
+// datax-transformer-replace.json is the test.json of a DataX user's transformer notes (which
+// link that doc): streamreader → streamwriter with one dx_replace, nothing to point elsewhere.
+const dataxDocJob = fixture('jobs', 'datax-transformer.json');
+const dataxReplaceJob = fixture('jobs', 'datax-transformer-replace.json');
 
-test("DataX's example job with its transformer list runs unchanged: 100000 records, none dirty", async () => {
-  const r = await runCli(['run', relative(repoRoot, exampleJob), '--json', '--quiet']);
+test('a DataX example job with a transformer list runs unchanged: dx_replace(0, "1", "3", "***") prints D***X ten times', async () => {
+  const r = await runCli(['run', relative(repoRoot, dataxReplaceJob), '--json', '--quiet']);
   assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.slice(0, -1), Array(10).fill('D***X'));
   const s = lastJson<{ recordsRead: number; recordsWritten: number; filtered: number; dirty: { transform: number } }>(r.stdout);
-  assert.equal([s.recordsRead, s.recordsWritten, s.filtered, s.dirty.transform], [100000, 100000, 0, 0]);
+  assert.equal([s.recordsRead, s.recordsWritten, s.filtered, s.dirty.transform], [10, 10, 0, 0]);
 });
 
-test("the example's transformers give DataX's values (substr, replace, md5 of the bool's text)", async () => {
+test("DataX's own transformer.md job, unchanged: its dx_groovy entry is refused in one line that points to expr and module", async () => {
+  const r = await runCli(['run', relative(repoRoot, dataxDocJob)]);
+  assert.is(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n'), ['error: job.content[0].transformer[2].name: dx_groovy cannot run here (ferry runs no Groovy): rewrite the code as an "expr" transformer ({"name": "expr", "parameter": {"expr": "c[1] = upper(c[1])"}}) or a module transformer ({"name": "module", "parameter": {"path": "./t.mjs"}})']);
+});
+
+test("DataX's example columns through dx_substr, dx_replace and dx_digest give DataX's values", async () => {
   const { dir, cleanup } = tempDir();
   try {
-    const job = parseJobText(readFileSync(exampleJob, 'utf8'), exampleJob, []) as { job: { content: Array<Record<string, any>> } };
+    // The doc job's reader, with the transformers it can run here (dx_substr on a column that
+    // exists) and dx_digest, written to a CSV to read the values back.
+    const job = parseJobText(readFileSync(dataxDocJob, 'utf8'), dataxDocJob, []) as { job: { content: Array<Record<string, any>> } };
     const c = job.job.content[0]!;
     c.reader.parameter.sliceRecordCount = 2;
     c.writer = { name: 'txtfilewriter', parameter: { path: dir, fileName: 'out.csv', writeMode: 'truncate', fieldDelimiter: ',' } };
+    c.transformer = [
+      { name: 'dx_substr', parameter: { columnIndex: 0, paras: ['1', '3'] } },
+      { name: 'dx_replace', parameter: { columnIndex: 4, paras: ['3', '4', '****'] } },
+      { name: 'dx_digest', parameter: { columnIndex: 3, paras: ['md5', 'toLowerCase'] } },
+    ];
     await runJob(job);
     const lines = readFileSync(join(dir, 'out.csv'), 'utf8').trimEnd().split('\n');
-    assert.equal(lines, Array(2).fill('ata,19491001,1949-10-01 00:00:00,b326b5062b2f0e69046810717534cb09,tes****'));
+    assert.equal(lines, Array(2).fill('ata,19890604,1989-06-04 00:00:00,b326b5062b2f0e69046810717534cb09,tes****'));
   } finally {
     cleanup();
   }
