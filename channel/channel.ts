@@ -4,13 +4,13 @@
  * never holds more than one batch of row objects; frames go through the ring under the rate limit.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FRAME_PREAMBLE, FrameEncoder, decodeFrame } from './codec.js';
+import { FRAME_PREAMBLE, FrameEncoder, decodeFrame, encodeTextFrame, textFrameLines } from './codec.js';
 import { RingConsumer, RingProducer } from './ring.js';
 import { RateLimiter, type RateCaps } from './rate-limiter.js';
 import { F64 } from './slots.js';
 import { FerryError } from '../lib/errors.js';
 import type { Row } from './value.js';
-import type { RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
+import type { ReceivedFrame, RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
 
 export interface SenderOptions {
   /** Records per frame (DataX's exchanger bufferSize). */
@@ -54,6 +54,50 @@ export class ChannelSender implements RecordSender {
     if (this.encoder.length + this.encoder.textUnits >= this.batchBytes) await this.flush();
   }
 
+  /**
+   * Pass-through: whole lines as one frame (after any records still buffered). A text bigger
+   * than a frame may be is cut at a newline.
+   */
+  sendText(text: Buffer, lines: number): Promise<void> | undefined {
+    if (this.encoder.records > 0 || text.length > this.batchBytes * 4) return this.sendTextSlowly(text, lines);
+    return this.writeFrame(this.textFrame(text, lines), lines, undefined);
+  }
+
+  /**
+   * One reused buffer for text frames: a frame is copied into the ring before the next is made
+   * (the caller awaits a write that had to wait). A new Buffer a frame was external memory that
+   * only a full GC returns: ~90 MB of RSS a thread.
+   */
+  private textScratch = Buffer.allocUnsafe(0);
+
+  private textFrame(text: Buffer, lines: number): Buffer {
+    if (this.textScratch.length < FRAME_PREAMBLE + text.length) this.textScratch = Buffer.allocUnsafe(Math.max(FRAME_PREAMBLE + text.length, 64 * 1024 + FRAME_PREAMBLE));
+    return encodeTextFrame(text, lines, this.textScratch);
+  }
+
+  private async sendTextSlowly(text: Buffer, lines: number): Promise<void> {
+    await this.flush();
+    const most = this.batchBytes * 4;
+    let from = 0;
+    let left = lines;
+    while (text.length - from > most) {
+      let cut = text.lastIndexOf(10, from + most - 1);
+      if (cut < from) cut = text.indexOf(10, from + most); // one line longer than a frame: the ring's own limit applies
+      const part = text.subarray(from, cut + 1);
+      let n = 0;
+      for (let at = part.indexOf(10); at >= 0; at = part.indexOf(10, at + 1)) n++;
+      if (n === 0) break;
+      const w = this.writeFrame(this.textFrame(part, n), n, undefined);
+      if (w) await w;
+      from = cut + 1;
+      left -= n;
+    }
+    if (from < text.length) {
+      const w = this.writeFrame(this.textFrame(text.subarray(from), left), left, undefined);
+      if (w) await w;
+    }
+  }
+
   /** Sends whatever is buffered. */
   flush(): Promise<void> {
     return this.flushNow() ?? Promise.resolve();
@@ -64,30 +108,34 @@ export class ChannelSender implements RecordSender {
     const enc = this.encoder;
     if (enc.records === 0) return undefined;
     const frame = enc.finish();
+    return this.writeFrame(frame, enc.records, enc);
+  }
+
+  /** Counts and sends a finished frame; `enc` is reset once the frame is in the ring. */
+  private writeFrame(frame: Buffer, records: number, enc: FrameEncoder | undefined): Promise<void> | undefined {
     if (frame.byteLength > this.producer.maxFrameBytes) {
       return Promise.reject(new FerryError('FERRY_RECORD_TOO_LARGE', `a record of ${frame.byteLength - FRAME_PREAMBLE} bytes does not fit the channel (${this.producer.capacity} bytes); raise core.transport.channel.byteCapacity`));
     }
-    const records = enc.records;
     const bytes = frame.byteLength;
     const stats = this.producer.stats;
     stats[F64.RECORDS_SENT] = (stats[F64.RECORDS_SENT] as number) + records;
     stats[F64.BYTES_SENT] = (stats[F64.BYTES_SENT] as number) + bytes;
     const pause = this.limiter.limited ? this.limiter.take(records, bytes) : 0;
     if (pause === 0 && this.producer.tryWrite(frame)) {
-      enc.reset();
+      enc?.reset();
       return undefined;
     }
-    return this.slowWrite(frame, pause);
+    return this.slowWrite(frame, pause, enc);
   }
 
-  private async slowWrite(frame: Buffer, pause: number): Promise<void> {
+  private async slowWrite(frame: Buffer, pause: number, enc: FrameEncoder | undefined): Promise<void> {
     if (pause > 0) {
       const started = performance.now();
       await sleep(pause);
       this.producer.stats[F64.READER_WAIT_MS] = (this.producer.stats[F64.READER_WAIT_MS] as number) + performance.now() - started;
     }
     await this.producer.write(frame);
-    this.encoder.reset();
+    enc?.reset();
   }
 
   /** Flushes and marks the end of the stream. */
@@ -105,7 +153,9 @@ export class ChannelReceiver implements RecordReceiver {
   constructor(private readonly consumer: RingConsumer) {}
 
   async read(): Promise<Row[] | null> {
-    return (await this.readFrame(false))?.rows ?? null;
+    const frame = await this.readFrame(false);
+    if (frame?.text) throw new FerryError('FERRY_INTERNAL', 'a pass-through frame of text lines reached a writer that reads records');
+    return frame?.rows ?? null;
   }
 
   /**
@@ -113,9 +163,19 @@ export class ChannelReceiver implements RecordReceiver {
    * write a batch again keeps these (a few Buffers) rather than the rows (many objects the GC
    * has to carry), and decodes them again with decodeFrameBytes only if it must.
    */
-  async readFrame(copy = true): Promise<{ rows: Row[]; bytes?: Uint8Array } | null> {
+  async readFrame(copy = true, keepText: (view: Buffer) => Buffer = (view) => Buffer.from(view)): Promise<ReceivedFrame | null> {
     const frame = await this.consumer.peek();
     if (frame === null) return null;
+    const lines = textFrameLines(frame.view, frame.start);
+    if (lines >= 0) {
+      // A copy (keepText: where the writer wants it): the ring's bytes are reused once released.
+      const text = keepText(frame.buf.subarray(frame.start + 8, frame.end));
+      const bytes = this.consumer.release();
+      const stats = this.consumer.stats;
+      stats[F64.RECORDS_RECEIVED] = (stats[F64.RECORDS_RECEIVED] as number) + lines;
+      stats[F64.BYTES_RECEIVED] = (stats[F64.BYTES_RECEIVED] as number) + bytes;
+      return { rows: [], text, lines };
+    }
     const rows = decodeFrame(frame.buf, frame.view, frame.start, frame.end);
     const kept = copy ? Uint8Array.prototype.slice.call(frame.buf, frame.start, frame.end) : undefined;
     const bytes = this.consumer.release();

@@ -310,3 +310,28 @@ export function decodeFrameBytes(bytes: Uint8Array): Row[] {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return decodeFrame(buf, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
 }
+
+/**
+ * A pass-through frame carries whole text lines instead of records (TaskContext.passThrough):
+ * the same preamble, with this bit set in the record count, which then counts lines.
+ *
+ *   frame = u32 payloadBytes | u32 lines|TEXT_FRAME | u32 textBytes | text
+ */
+export const TEXT_FRAME = 0x80000000;
+
+/** A pass-through frame of `lines` whole lines, in `into` when it is big enough (the frame is a view of it). */
+export function encodeTextFrame(text: Uint8Array, lines: number, into?: Buffer): Buffer {
+  const size = FRAME_PREAMBLE + text.byteLength;
+  const frame = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
+  frame.writeUInt32LE(frame.length - 4, 0);
+  frame.writeUInt32LE((lines | TEXT_FRAME) >>> 0, 4);
+  frame.writeUInt32LE(text.byteLength, 8);
+  frame.set(text, FRAME_PREAMBLE);
+  return frame;
+}
+
+/** The line count of a pass-through frame payload at `start`, or -1 for a frame of records. */
+export function textFrameLines(view: DataView, start: number): number {
+  const count = view.getUint32(start, true);
+  return count >= TEXT_FRAME ? count - TEXT_FRAME : -1;
+}

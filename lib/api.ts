@@ -5,7 +5,7 @@
  */
 import { loadJob, validateJob as validateJobFile, type LoadOptions } from './job/load.js';
 import { readStateFile, writeStateFile } from './job/state-file.js';
-import { JobContainer } from './container/job-container.js';
+import { JobContainer, type ContentPath } from './container/job-container.js';
 import { PluginRegistry } from './plugin/registry.js';
 import type { JobProgress } from './container/progress.js';
 import type { JobSummary } from './container/summary.js';
@@ -78,6 +78,18 @@ export async function runJob(job: string | object, options: RunOptions = {}): Pr
     log.info(`state for the next run written to ${file}`);
   }
   return summary;
+}
+
+/**
+ * Which path each job.content entry's tasks would take (pass-through, COPY, INSERT, ...) and
+ * why, without running anything: the plugins' init only (CLI `ferry run --explain`).
+ */
+export async function explainJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'stateFile'> = {}): Promise<ContentPath[]> {
+  const registry = await registryWith(options.plugins, options.baseDir);
+  const spec = await loadJob(job, loadOptions(options, registry));
+  const container = new JobContainer(spec, { log: options.log ?? SILENT, explainOnly: true, resume: options.resume });
+  await container.run();
+  return container.paths;
 }
 
 export interface ValidationReport {

@@ -8,7 +8,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedError } from '../lib/errors.js';
-import type { DirtyRecord, RetryPolicy, TaskParameter, TaskRestore } from '../lib/plugin/spi.js';
+import type { DirtyRecord, PassThroughFormat, RetryPolicy, TaskParameter, TaskRestore } from '../lib/plugin/spi.js';
 import type { JsonValue } from '../channel/value.js';
 import type { RateCaps } from '../channel/rate-limiter.js';
 import type { TransformerSpec } from '../lib/transformer/spi.js';
@@ -41,6 +41,8 @@ export interface TaskSpec {
   transformers?: TransformerSpec[] | undefined;
   /** setting.restore: where this task's reader resumes and what its writer records. */
   restore?: TaskRestore | undefined;
+  /** The job chose a pass-through for this task: the reader sends text lines, the writer writes them as they are. */
+  passThrough?: PassThroughFormat | undefined;
 }
 
 export interface TaskGroupSpec {

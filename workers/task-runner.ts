@@ -112,6 +112,7 @@ export class TaskAttempt {
       dirty: (record) => this.dirty(record, plugin),
       stopping: this.stopping,
       restore: task.restore,
+      passThrough: task.passThrough,
       retry: group.retry,
       taskId: task.taskId,
       taskGroupId: group.taskGroupId,

@@ -5,7 +5,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runJob, validateJob, listPlugins, jobState } from '../api.js';
+import { runJob, validateJob, listPlugins, jobState, explainJob } from '../api.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
@@ -40,7 +40,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean }): Promise<void> {
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   const controller = new AbortController();
   let interrupts = 0;
@@ -58,6 +58,12 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
   };
   try {
     const o = common(args);
+    if (args.explain) {
+      const paths = await explainJob(args.job, { ...o, ...(args.channel !== undefined ? { channel: args.channel } : {}), ...(args.resume ? { resume: true } : {}) });
+      if (args.json) process.stdout.write(JSON.stringify(paths) + '\n');
+      else for (const p of paths) process.stdout.write(`job.content[${p.content}] ${p.reader} → ${p.writer}: ${p.path}\n  ${p.why}\n`);
+      return;
+    }
     const printer = progressPrinter(out, 10_000);
     const summary = await runJob(args.job, {
       ...o,
@@ -121,6 +127,7 @@ const commands = yargs(datax(hideBin(process.argv)))
         .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
+        .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })
         .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
     (a) => run(a as never),
   )

@@ -16,7 +16,7 @@ import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../
 import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
 import { PiscinaExecutor } from './piscina-executor.js';
 import type { JobSpec } from '../job/types.js';
-import type { Checkpoint, JobContext, Logger, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
+import type { Checkpoint, JobContext, Logger, PassThroughFormat, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
 
 export interface ContainerOptions {
   log: Logger;
@@ -32,6 +32,8 @@ export interface ContainerOptions {
   resume?: boolean | undefined;
   /** Where the task groups run; default: this machine's worker threads (PiscinaExecutor). */
   executor?: ExecutorFactory | undefined;
+  /** Stop after init: decide each content entry's path (`paths`), run nothing (`ferry run --explain`). */
+  explainOnly?: boolean | undefined;
 }
 
 interface ScheduleResult {
@@ -44,6 +46,35 @@ interface ScheduleResult {
 interface ContentJobs {
   reader: ReaderJob;
   writer: WriterJob;
+}
+
+/** The path a job.content entry's tasks take, and why: what `ferry run --explain` prints. */
+export interface ContentPath {
+  content: number;
+  reader: string;
+  writer: string;
+  /** "pass-through", "COPY", "INSERT", ... */
+  path: string;
+  passThrough?: PassThroughFormat | undefined;
+  why: string;
+}
+
+/**
+ * Pass-through when the reader offers text the writer takes as it is and nothing in between
+ * changes values; else the writer's own path, with the reason the pass-through was not taken.
+ */
+export function choosePath(j: ContentJobs, content: number, names: { reader: string; writer: string }, transformers: number): ContentPath {
+  const own = j.writer.writePath?.() ?? { path: 'records', why: `${names.writer} takes records` };
+  const base = { content, reader: names.reader, writer: names.writer };
+  const offer = j.reader.passThrough?.() ?? `${names.reader} sends records, not text`;
+  let refused: string | undefined;
+  if (typeof offer === 'string') refused = offer;
+  else if (transformers > 0) refused = 'transformers change the records';
+  else refused = j.writer.acceptPassThrough?.(offer) ?? (j.writer.acceptPassThrough ? undefined : `${names.writer} takes no text`);
+  if (refused === undefined && typeof offer !== 'string') {
+    return { ...base, path: 'pass-through', passThrough: offer.format, why: `${offer.format}: whole lines from ${names.reader} into ${names.writer}'s ${own.path}, not parsed into values; columns map one to one (${offer.types.join(', ')})` };
+  }
+  return { ...base, path: own.path, why: `${own.why}; no pass-through: ${refused}` };
 }
 
 export class JobContainer {
@@ -59,6 +90,8 @@ export class JobContainer {
   private restoreInfo: JobSummary['restore'];
   private stopRequested = false;
   private executor: TaskGroupExecutor | undefined;
+  /** Each job.content entry's path (choosePath), decided after init. */
+  paths: ContentPath[] = [];
 
   /** Ends a polling job cleanly: raises CONTROL.STOP (now, or as soon as the workers exist). */
   private stopCleanly(): void {
@@ -134,36 +167,12 @@ export class JobContainer {
           if (rc !== undefined && wc !== undefined && rc !== wc) {
             throw configError('FERRY_JOB_INVALID', `${c.writer.path}.column`, `the writer has ${wc} columns but the reader gives ${rc}; list the same number on both sides`);
           }
+          const path = choosePath({ reader, writer }, i, { reader: c.reader.name, writer: c.writer.name }, c.transformers.length);
+          this.paths.push(path);
+          options.log.info(`job.content[${i}] path: ${path.path} (${path.why})`);
         }
       });
-      await this.timed('prepareMs', async () => {
-        for (const j of jobs) {
-          if (options.preCheck !== false) {
-            await j.reader.preCheck?.();
-            await j.writer.preCheck?.();
-          }
-          // A resumed run must not prepare again: preSql may empty the target.
-          if (options.resume) continue;
-          await j.reader.prepare?.();
-          await j.writer.prepare?.();
-        }
-      });
-      const { tasks, expected } = await this.timed('splitMs', async () => {
-        if (!job.settings.restore) return this.split(jobs);
-        return this.restoreTasks(jobs);
-      });
-      result = await this.timed('runMs', () => this.schedule(tasks, expected));
-      const failed = result.reports.find((r) => r.state === 'failed');
-      if (!failed && !this.abort.signal.aborted && this.limitCrossed === undefined) {
-        await this.timed('postMs', async () => {
-          for (const j of jobs) {
-            await j.writer.post?.();
-            await j.reader.post?.();
-          }
-        });
-        const reports = result.reports;
-        this.nextState = jobs.map((j, i) => j.reader.nextState?.(reports.filter((r) => this.tasks[r.taskId]?.contentIndex === i).map((r) => r.readerReport)) ?? null);
-      }
+      if (!options.explainOnly) await this.runTasks(jobs, (r) => (result = r));
     } catch (err) {
       failure = err;
     } finally {
@@ -180,6 +189,40 @@ export class JobContainer {
       }
     }
     return this.finish(started, result, failure);
+  }
+
+  /** prepare → split → schedule → post, after init. */
+  private async runTasks(jobs: ContentJobs[], ran: (r: ScheduleResult) => void): Promise<void> {
+    const { job, options } = this;
+    await this.timed('prepareMs', async () => {
+      for (const j of jobs) {
+        if (options.preCheck !== false) {
+          await j.reader.preCheck?.();
+          await j.writer.preCheck?.();
+        }
+        // A resumed run must not prepare again: preSql may empty the target.
+        if (options.resume) continue;
+        await j.reader.prepare?.();
+        await j.writer.prepare?.();
+      }
+    });
+    const { tasks, expected } = await this.timed('splitMs', async () => {
+      if (!job.settings.restore) return this.split(jobs);
+      return this.restoreTasks(jobs);
+    });
+    const result = await this.timed('runMs', () => this.schedule(tasks, expected));
+    ran(result);
+    const failed = result.reports.find((r) => r.state === 'failed');
+    if (!failed && !this.abort.signal.aborted && this.limitCrossed === undefined) {
+      await this.timed('postMs', async () => {
+        for (const j of jobs) {
+          await j.writer.post?.();
+          await j.reader.post?.();
+        }
+      });
+      const reports = result.reports;
+      this.nextState = jobs.map((j, i) => j.reader.nextState?.(reports.filter((r) => this.tasks[r.taskId]?.contentIndex === i).map((r) => r.readerReport)) ?? null);
+    }
   }
 
   /**
@@ -248,6 +291,7 @@ export class JobContainer {
           contentIndex: i,
           reader: { name: c.reader.name, moduleUrl: c.reader.moduleUrl, parameter: rp },
           writer: { name: c.writer.name, moduleUrl: c.writer.moduleUrl, parameter: writerParams[k]! },
+          ...(this.paths[i]?.passThrough ? { passThrough: this.paths[i]!.passThrough } : {}),
           ...(c.transformers.length > 0 ? { transformers: c.transformers } : {}),
         });
       });

@@ -102,6 +102,29 @@ export interface TaskContext<P = TaskParameter> {
   retry: RetryPolicy;
   /** Set when setting.restore is on. */
   restore?: TaskRestore | undefined;
+  /**
+   * Set when the job chose a pass-through for this task (both ends agreed on `format`): the
+   * reader sends whole lines of that text (RecordSender.sendText) and the writer takes them as
+   * they are (a frame with `text`), with no values in between.
+   */
+  passThrough?: PassThroughFormat | undefined;
+}
+
+/** A text both ends of a task can speak: PostgreSQL COPY text, one line per row. */
+export type PassThroughFormat = 'postgresql-copy-text';
+
+/** What a reader job can send as text, for the writer job to accept or refuse. */
+export interface PassThroughOffer {
+  format: PassThroughFormat;
+  /** The database's type of each column sent, in order (format_type: "bigint", "numeric(12,2)"). */
+  types: string[];
+}
+
+/** The write path a writer job takes, for `ferry run --explain` and the log. */
+export interface WritePath {
+  /** "COPY", "INSERT", "INSERT … ON CONFLICT", "LOAD DATA", "file", ... */
+  path: string;
+  why: string;
 }
 
 interface JobLifecycle {
@@ -116,6 +139,11 @@ interface JobLifecycle {
 }
 
 export interface ReaderJob extends JobLifecycle {
+  /**
+   * Whether the tasks can send their rows as text (a pass-through), and in which types; a
+   * string says why not. Asked after init.
+   */
+  passThrough?(): PassThroughOffer | string;
   /** Splits the read into task configs; adviceNumber is the job's channel count. */
   split(adviceNumber: number): TaskParameter[] | Promise<TaskParameter[]>;
   /** Column count the reader produces, when known before reading (compared with the writer's). */
@@ -146,6 +174,10 @@ export interface Checkpoint {
 }
 
 export interface WriterJob extends JobLifecycle {
+  /** Whether the tasks can write the reader's text as it is: undefined for yes, else why not. */
+  acceptPassThrough?(offer: PassThroughOffer): string | undefined;
+  /** How the tasks write (COPY, INSERT, ...) and why. */
+  writePath?(): WritePath;
   /** Gives one writer task config per reader task (readerTaskCount of them). */
   split(readerTaskCount: number): TaskParameter[] | Promise<TaskParameter[]>;
   columnCount?(): number | undefined;
@@ -168,9 +200,20 @@ interface TaskLifecycle {
  */
 export interface RecordSender {
   send(row: Row): Promise<void> | undefined;
+  /**
+   * Pass-through (TaskContext.passThrough): sends `lines` whole lines of text (each ends with a
+   * newline) as one frame; the same contract as send(). Only channel senders have it.
+   */
+  sendText?(text: Buffer, lines: number): Promise<void> | undefined;
   /** Pushes buffered records to the writer now (the task runner also does it at the end). */
   flush(): Promise<void>;
 }
+
+/**
+ * A frame from the channel: its rows and a copy of its encoded bytes, or — pass-through — a
+ * copy of its text lines (rows is then empty and `lines` counts them).
+ */
+export type ReceivedFrame = { rows: Row[]; bytes?: Uint8Array | undefined; text?: undefined } | { rows: Row[]; text: Buffer; lines: number; bytes?: undefined };
 
 /** Batches of records from the reader; null (or the end of iteration) when the reader is done. */
 export interface RecordReceiver extends AsyncIterable<Row[]> {
@@ -179,7 +222,7 @@ export interface RecordReceiver extends AsyncIterable<Row[]> {
    * The next batch with a copy of its encoded bytes, where the receiver has them: a writer that
    * may write a batch again keeps the bytes instead of the rows (channel/codec decodeFrameBytes).
    */
-  readFrame?(): Promise<{ rows: Row[]; bytes?: Uint8Array } | null>;
+  readFrame?(copy?: boolean, keepText?: (view: Buffer) => Buffer): Promise<ReceivedFrame | null>;
 }
 
 export interface ReaderTask extends TaskLifecycle {

@@ -54,6 +54,8 @@ export interface TableWriter {
    */
   add?(rows: Row[]): Promise<void>;
   commit?(checkpoint?: Checkpoint): Promise<void>;
+  /** Pass-through: sends `lines` whole lines of the database's own text into the open batch, as they are. */
+  addText?(text: Buffer, lines: number): Promise<void>;
   /**
    * After a CommitUnknownError and a reconnect, on the new writer: whether the batch whose
    * commit answer was lost is in (true) or was rolled back (false). Makes the outcome final first.
@@ -73,6 +75,11 @@ export interface DbSession {
    * result in memory. fetchSize: rows per round trip where the driver has one.
    */
   stream(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncIterable<Row[]>;
+  /**
+   * The pass-through (TaskContext.passThrough): the query's rows as whole lines of the
+   * database's own text (PostgreSQL COPY text), not parsed, with their count.
+   */
+  streamText?(sql: string, options: { signal?: AbortSignal | undefined }): AsyncIterable<{ text: Buffer; lines: number }>;
   /** The columns of a table, in order; throws a clear error when the table does not exist. */
   columns(table: string): Promise<ColumnInfo[]>;
   /** Primary key columns, else the first unique key's; [] when the table has neither. */

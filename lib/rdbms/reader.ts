@@ -6,10 +6,11 @@
 import { configError, isTransient, PluginError } from '../errors.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { Schema } from '../job/schema.js';
-import type { JobContext, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
+import type { JobContext, PassThroughOffer, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
 import { rangeConditions } from './split-pk.js';
+import { copyField, lastLine } from './postgresql/copy-text.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
 
@@ -192,6 +193,8 @@ class RdbmsReaderJob implements ReaderJob {
   private sources: Source[] = [];
   private width: number | undefined;
   private names: string[] | undefined;
+  /** The database types of the columns read, or why the tasks cannot send COPY text as it is. */
+  private offer: string[] | string | undefined;
   /** Incremental: each table's state key, how its values compare, and where its read started. */
   private starts: Array<{ key: string; kind: IncreKind; start: string | undefined }> = [];
 
@@ -210,7 +213,9 @@ class RdbmsReaderJob implements ReaderJob {
       this.sessions.push(session);
       await runSession(session, p.session ?? []);
       const queries = [...asList(conn.querySql), ...(i === 0 && p.customSql ? [p.customSql] : [])];
+      if ((config.params.ferryStream ?? '').toLowerCase() === 'cursor') this.offer = 'the reader reads with a cursor (ferryStream=cursor)';
       if (queries.length > 0) {
+        this.offer = 'a querySql is read as records';
         for (const sql of queries) this.sources.push({ session, task: { config, session: p.session ?? [], sql, fetchSize: p.fetchSize, constants: [], width: 0 } });
         continue;
       }
@@ -221,16 +226,21 @@ class RdbmsReaderJob implements ReaderJob {
         });
         const known = new Map(info.map((c) => [c.name.toLowerCase(), c.name]));
         const select: string[] = [];
+        const types: string[] = [];
         const constants: ReaderTaskParams['constants'] = [];
         let at = 0;
         for (const [k, col] of columns.entries()) {
           if (col === '*') {
-            for (const c of info) select.push(this.dialect.quoteIdent(c.name));
+            for (const c of info) {
+              select.push(this.dialect.quoteIdent(c.name));
+              types.push(c.dbType);
+            }
             at += info.length;
             continue;
           }
           const c = typeof col === 'string' ? { name: col } : col;
           if (c.value !== undefined || c.name === undefined) {
+            this.offer ??= `column ${k} is a constant`;
             constants.push({ at: at++, value: constantValue(c) });
             continue;
           }
@@ -240,7 +250,9 @@ class RdbmsReaderJob implements ReaderJob {
               throw configError('FERRY_JOB_INVALID', `${path}.column[${k}]`, `column "${c.name}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
             }
             select.push(this.dialect.quoteIdent(real));
+            types.push(info.find((x) => x.name === real)!.dbType);
           } else {
+            this.offer ??= `column ${k} is an expression (${c.name})`;
             // An expression (DataX allows "id + 1", "now()"): the user's SQL, as in querySql.
             select.push(c.name);
           }
@@ -268,6 +280,11 @@ class RdbmsReaderJob implements ReaderJob {
           restore = { column: this.dialect.quoteIdent(col.name), kind: kind === 'int' ? 'int' : 'text' };
         }
         this.sources.push({ task, session, table, base, where, select, from, incre, restore });
+        if (incre) this.offer ??= 'an incremental read takes its increColumn from each record';
+        const key = restore?.column ?? (p.splitPk ? this.dialect.quoteIdent(p.splitPk) : undefined);
+        if (key !== undefined && !select.includes(key)) this.offer ??= `the read is ordered by ${key}, which is not among the columns sent`;
+        if (this.offer === undefined) this.offer = types;
+        else if (Array.isArray(this.offer) && this.offer.join() !== types.join()) this.offer = 'the tables read have different column types';
         if (this.names === undefined) {
           this.names = [];
           for (const col of columns) {
@@ -282,6 +299,14 @@ class RdbmsReaderJob implements ReaderJob {
 
   columnCount(): number | undefined {
     return this.width;
+  }
+
+  /** PostgreSQL tables read column by column can be sent as their COPY text. */
+  passThrough(): PassThroughOffer | string {
+    if (this.dialect.name !== 'postgresql') return `${this.dialect.name} sends records`;
+    if (this.offer === undefined) return 'no table to read';
+    if (typeof this.offer === 'string') return this.offer;
+    return { format: 'postgresql-copy-text', types: this.offer };
   }
 
   columnNames(): string[] | undefined {
@@ -470,6 +495,16 @@ class RdbmsReaderTask implements ReaderTask {
           await runSession(this.session, p.session);
         }
         const sql = resume && lastKey !== undefined ? resumeSql(resume, keyLiteral(dialect, resume.kind, lastKey)) : sqlText;
+        if (this.ctx.passThrough && sender.sendText && this.session.streamText) {
+          // Whole COPY lines, never parsed: the key to go on after is read from each piece's last line only.
+          for await (const { text, lines } of this.session.streamText(sql, { signal })) {
+            if (resume) lastKey = copyField(lastLine(text), resume.keyAt) ?? undefined;
+            sent += lines;
+            const w = sender.sendText(text, lines);
+            if (w) await w;
+          }
+          return;
+        }
         for await (const batch of this.session.stream(sql, { fetchSize: p.fetchSize, signal })) {
           for (const fetched of batch) {
             if (incre) {

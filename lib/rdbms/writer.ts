@@ -6,7 +6,7 @@
  */
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
-import type { Checkpoint, JobContext, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
+import type { Checkpoint, JobContext, PassThroughOffer, ReceivedFrame, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
@@ -32,9 +32,18 @@ export interface WriterParams {
 interface WriterTaskParams extends WriterOptions {
   config: ConnectionConfig;
   session: string[];
+  /** The job gave batchSize: a pass-through keeps it rather than its own default. */
+  batchSizeGiven: boolean;
 }
 
 const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 5_000 };
+/**
+ * Lines per batch of a COPY-text pass-through when the job gives no batchSize. A batch is kept
+ * as its text (~100 bytes a row: 10 MB), not as rows, so it can be large; each commit waits for
+ * the server's WAL flush with the task stalled. 2M rows PG→PG, channel 1, same run: 5,000 →
+ * 15.6 s, 100,000 → 10.8 s (bench/RESULTS.md).
+ */
+const PASS_THROUGH_BATCH = 100_000;
 
 export function writerSchema(dialect: DialectName): Schema {
   return {
@@ -72,6 +81,8 @@ class RdbmsWriterJob implements WriterJob {
   private table!: string;
   private quotedTable!: string;
   private columns: string[] = [];
+  /** The database type of each column written. */
+  private types: string[] = [];
 
   constructor(private readonly dialect: Dialect, private readonly ctx: JobContext<WriterParams>) {}
 
@@ -104,6 +115,31 @@ class RdbmsWriterJob implements WriterJob {
       if (!real) throw configError('FERRY_JOB_INVALID', `${path}.column[${i}]`, `column "${bare}" does not exist in ${this.table}; its columns are: ${info.map((c) => c.name).join(', ')}`);
       this.columns.push(real);
     }
+    const typeOf = new Map(info.map((c) => [c.name, c.dbType]));
+    this.types = this.columns.map((c) => typeOf.get(c)!);
+  }
+
+  writePath(): { path: string; why: string } {
+    const mode = parseMode(this.ctx.parameter.writeMode)!;
+    if (this.dialect.name === 'postgresql') {
+      return mode === 'insert'
+        ? { path: 'COPY', why: 'writeMode insert: one COPY … FROM STDIN per batch' }
+        : { path: 'INSERT … ON CONFLICT', why: `writeMode ${mode}: multi-row INSERT … ON CONFLICT DO UPDATE, prepared` };
+    }
+    const what = mode === 'insert' ? 'INSERT' : mode === 'replace' ? 'REPLACE' : 'INSERT … ON DUPLICATE KEY UPDATE';
+    return { path: what, why: `writeMode ${mode}: multi-row ${what} statements` };
+  }
+
+  /** COPY text goes in as it is when the writer COPYs and each column has the reader's type. */
+  acceptPassThrough(offer: PassThroughOffer): string | undefined {
+    if (offer.format !== 'postgresql-copy-text' || this.dialect.name !== 'postgresql') return `${offer.format} cannot go into ${this.dialect.name}`;
+    const mode = parseMode(this.ctx.parameter.writeMode)!;
+    if (mode !== 'insert') return `writeMode ${mode} writes with INSERT, not COPY`;
+    if (offer.types.length !== this.types.length) return `the reader sends ${offer.types.length} columns, the writer takes ${this.types.length}`;
+    for (const [i, t] of this.types.entries()) {
+      if (t !== offer.types[i]) return `column ${this.columns[i]} is ${t} in the target and ${offer.types[i]} in the source: the value is converted on the way`;
+    }
+    return undefined;
   }
 
   columnCount(): number {
@@ -134,6 +170,7 @@ class RdbmsWriterJob implements WriterJob {
       mode: parseMode(p.writeMode)!,
       conflictColumns: p.conflictColumns ?? p.updateKey?.key,
       batchSize: p.batchSize ?? DEFAULT_BATCH[this.dialect.name],
+      batchSizeGiven: p.batchSize !== undefined,
       batchBytes: p.batchByteSize ?? 32 * 1024 * 1024,
     };
     return Array.from({ length: readerTaskCount }, () => task);
@@ -154,7 +191,8 @@ class RdbmsWriterTask implements WriterTask {
 
   async startWrite(receiver: RecordReceiver): Promise<void> {
     const p = this.ctx.parameter;
-    const { config: _config, session: _session, ...options } = p;
+    const { config: _config, session: _session, batchSizeGiven, ...options } = p;
+    const batchSize = this.ctx.passThrough && !batchSizeGiven ? PASS_THROUGH_BATCH : p.batchSize;
     const connect = async (): Promise<Connected> => {
       const session = await dialectFor(p.config.dialect).connect(p.config);
       try {
@@ -165,13 +203,14 @@ class RdbmsWriterTask implements WriterTask {
         throw err;
       }
     };
-    const batches = new BatchWriter(connect, this.ctx.restore?.every ?? p.batchSize, this.ctx, `${p.table} at ${p.config.label}`);
+    const batches = new BatchWriter(connect, this.ctx.restore?.every ?? batchSize, this.ctx, `${p.table} at ${p.config.label}`);
     this.batches = batches;
     await batches.open();
     // A batch is committed when it is full, or when the reader has sent nothing for
     // IDLE_COMMIT_MS (a polling reader between polls): rows never wait in an open batch.
     // Frames with their encoded bytes where the channel gives them: the batch keeps those, not the rows.
-    const read = (): Promise<Frame | null> => (receiver.readFrame ? receiver.readFrame() : receiver.read().then((rows) => rows && { rows }));
+    const keepText = (view: Buffer): Buffer => batches.keepText(view);
+    const read = (): Promise<Frame | null> => (receiver.readFrame ? receiver.readFrame(true, keepText) : receiver.read().then((rows) => rows && { rows }));
     let next: Promise<Frame | null> | undefined;
     for (;;) {
       if (!next) {
@@ -185,7 +224,8 @@ class RdbmsWriterTask implements WriterTask {
       }
       next = undefined;
       if (frame === null) break;
-      await batches.push(frame.rows, frame.bytes);
+      if (frame.text) await batches.pushText(frame.text, frame.lines);
+      else await batches.push(frame.rows, frame.bytes);
     }
     await batches.finish();
   }
@@ -207,7 +247,7 @@ class RdbmsWriterTask implements WriterTask {
 const IDLE_COMMIT_MS = 200;
 const IDLE = Symbol('idle');
 
-type Frame = { rows: Row[]; bytes?: Uint8Array | undefined };
+type Frame = ReceivedFrame;
 
 /** The frame, or IDLE when none came within IDLE_COMMIT_MS (the read stays pending). */
 async function withinIdle(read: Promise<Frame | null>): Promise<Frame | null | typeof IDLE> {

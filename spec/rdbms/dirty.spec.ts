@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runJob, type JobSummary } from '../../lib/index.js';
+import { explainJob, runJob, type JobSummary } from '../../lib/index.js';
 import { ErrorLimitError } from '../../lib/errors.js';
 import { databases, type TestDatabase } from './databases.js';
 import { readerOf, writerOf } from './jobs.js';
@@ -74,14 +74,14 @@ for (const db of dbs) {
   const src = db.table('dirty_src');
   let seeded = false;
 
-  const withTarget = async (fn: (target: string) => Promise<void>, primaryKey = false): Promise<void> => {
+  const withTarget = async (fn: (target: string) => Promise<void>, primaryKey = false, columns = 'name varchar(20) NOT NULL, code int'): Promise<void> => {
     if (!seeded) {
       await seed(db, src);
       seeded = true;
     }
     const target = db.table('dirty_tgt');
     // No key on id (unless asked): a row written twice would show in the count.
-    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint${primaryKey ? ' PRIMARY KEY' : ''}, name varchar(20) NOT NULL, code int, CONSTRAINT ${q(`${target}_code`)} UNIQUE (code))`);
+    await db.session.execute(`CREATE TABLE ${q(target)} (id bigint${primaryKey ? ' PRIMARY KEY' : ''}, ${columns}, CONSTRAINT ${q(`${target}_code`)} UNIQUE (code))`);
     try {
       await fn(target);
     } finally {
@@ -100,7 +100,7 @@ for (const db of dbs) {
   });
 
   /** Target ids and dirty ids together are 1..N exactly once; the dirty lines carry the right reasons. */
-  const checkOutcome = async (target: string, dir: string, summary: JobSummary): Promise<void> => {
+  const checkOutcome = async (target: string, dir: string, summary: JobSummary, reasons = REASONS[db.name]!): Promise<void> => {
     const lines = dirtyLines(dir, summary.runId);
     const [[count, sum]] = (await db.session.query(`SELECT COUNT(*), SUM(id) FROM ${q(target)}`)) as [[unknown, unknown]];
     assert.is(Number(count), N - BAD, 'every good row is in the target');
@@ -108,7 +108,6 @@ for (const db of dbs) {
     const dirtyIds = lines.map((l) => Number(l.values[0]));
     assert.is(new Set(dirtyIds).size, BAD);
     assert.is(BigInt(String(sum)) + dirtyIds.reduce((a, b) => a + BigInt(b), 0n), BigInt(N) * BigInt(N + 1) / 2n, 'target and dirty file together hold every source row once');
-    const reasons = REASONS[db.name]!;
     for (const [kind, r] of Object.entries(reasons)) {
       const matching = lines.filter((l) => l.code === r.code);
       assert.is(matching.length, r.count, `${kind}: ${r.code}`);
@@ -194,6 +193,35 @@ for (const db of dbs) {
   }
 
   if (db.name === 'postgresql') {
+    test('postgresql: the same 37 bad rows through the COPY-text pass-through (same column types, the length a CHECK): each bad row in the dirty file with its reason, its fields as text', async () => {
+      const columns = `name varchar(100) NOT NULL CHECK (char_length(name) <= 20), code int`;
+      await withTarget(async (target) => {
+        const { dir, cleanup } = tempDir();
+        try {
+          const j = job(target, dir, { record: 37 });
+          const [path] = await explainJob(j);
+          assert.is(path?.path, 'pass-through', path?.why);
+          const summary = await runJob(j);
+          assert.is(summary.state, 'succeeded');
+          await checkOutcome(target, dir, summary, { ...REASONS.postgresql!, long: { code: '23514', text: /violates check constraint/, count: 13 } });
+          const lines = dirtyLines(dir, summary.runId);
+          const nulls = lines.find((l) => l.code === '23502')!;
+          assert.equal(nulls.values, [nulls.values[0], null, nulls.values[2]], 'a NULL field is null, not \\N');
+          assert.type(nulls.values[0], 'string', 'a pass-through row is decoded into the text of its fields');
+        } finally {
+          cleanup();
+        }
+      }, false, columns);
+    });
+
+    test('postgresql: a target column of another type than the source (varchar(20) for varchar(100)) takes the COPY path, and --explain says why', async () => {
+      await withTarget(async (target) => {
+        const [path] = await explainJob(job(target, '/nonexistent', { record: 0 }));
+        assert.is(path?.path, 'COPY');
+        assert.match(path!.why, /no pass-through: column name is character varying\(20\) in the target and character varying\(100\) in the source/);
+      });
+    });
+
     test('postgresql: NUL in text (which PostgreSQL refuses) is a dirty record with its column; the other rows of the batch go in', async () => {
       const target = db.table('dirty_nul');
       await db.session.execute(`CREATE TABLE ${q(target)} (id int, name text)`);

@@ -72,6 +72,10 @@ if (pg) {
       let hash = '';
       try {
         const jobFile = restoreJob(dir, source, src, writerOf(pg, dst, { column: ['id', 'name', 'v'], batchSize: 20000 }));
+        const explained = await runCli(['run', jobFile, '--explain', '--json'], { cwd: dir });
+        assert.is(explained.code, 0, explained.stderr);
+        // From PostgreSQL the rows travel as COPY text (the checkpoint read from each batch's last line); from MySQL as records.
+        assert.is(lastJson<Array<{ path: string }>>(explained.stdout)[0]?.path, source.name === 'postgresql' ? 'pass-through' : 'COPY');
         let killedAt = 0;
         // 45%: with 10 equal ranges run two at a time, 40% is just when a pair of tasks ends.
         await killWhen(jobFile, dir, '45% was committed', async () => (killedAt = await count(pg, dst)) >= N * 0.45);

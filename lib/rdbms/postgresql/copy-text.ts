@@ -163,3 +163,55 @@ export function checkNul(s: string): string {
   if (s.includes('\0')) throw new NulCharacterError();
   return s;
 }
+
+/**
+ * Field `index` of one COPY text line (without its newline), unescaped; null for \N. The
+ * pass-through reads the restore or splitPk key this way, from a batch's last line only.
+ */
+export function copyField(line: string, index: number): string | null {
+  let from = 0;
+  for (let i = 0; i < index; i++) {
+    const tab = line.indexOf('\t', from);
+    if (tab < 0) return null;
+    from = tab + 1;
+  }
+  let to = line.indexOf('\t', from);
+  if (to < 0) to = line.length;
+  if (to - from === 2 && line.charCodeAt(from) === 92 && line.charCodeAt(from + 1) === 78) return null;
+  return unescapeCopyText(line, from, to);
+}
+
+/** Every field of a COPY text line as text (null for \N): a refused pass-through row's values, for the dirty file. */
+export function copyFields(line: string): Array<string | null> {
+  const out: Array<string | null> = [];
+  let from = 0;
+  for (;;) {
+    let to = line.indexOf('\t', from);
+    const last = to < 0;
+    if (last) to = line.length;
+    out.push(to - from === 2 && line.charCodeAt(from) === 92 && line.charCodeAt(from + 1) === 78 ? null : unescapeCopyText(line, from, to));
+    if (last) return out;
+    from = to + 1;
+  }
+}
+
+/** The last line of a buffer of whole lines (each ends with a newline), without its newline. */
+export function lastLine(text: Buffer): string {
+  const end = text.length - 1;
+  const start = text.lastIndexOf(10, end - 1) + 1;
+  return text.toString('utf8', start, end);
+}
+
+/** The byte offset just past the `n`-th newline of `text` (n ≥ 1, at most its line count). */
+export function afterLines(text: Buffer, n: number): number {
+  let at = -1;
+  for (let i = 0; i < n; i++) at = text.indexOf(10, at + 1);
+  return at + 1;
+}
+
+/** Newlines in `text`: its line count. */
+export function countLines(text: Buffer): number {
+  let n = 0;
+  for (let at = text.indexOf(10); at >= 0; at = text.indexOf(10, at + 1)) n++;
+  return n;
+}

@@ -29,7 +29,7 @@ import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
 import { CHECKPOINT_TABLE, type ColumnInfo, type ConnectionConfig, type DbSession, type Dialect, type TableWriter, type WriterOptions } from '../dialect.js';
 import type { Checkpoint } from '../../plugin/spi.js';
-import { CopyTextDecoder, NulCharacterError, checkNul, escapeCopyText } from './copy-text.js';
+import { CopyTextDecoder, NulCharacterError, checkNul, countLines, escapeCopyText } from './copy-text.js';
 import { DateFormatter, byteaText, converterFor, isKnownOid, numberText, targetKind, utf8Text } from './types.js';
 import type { Converter, TargetKind } from './types.js';
 
@@ -367,12 +367,62 @@ class PgSession implements DbSession {
       throw this.fail('query failed', err);
     }
     if (signal?.aborted) return;
+    const decoder = new CopyTextDecoder(converters);
+    let rows: Row[] = [];
+    for await (const chunk of this.copyOut(body, signal)) {
+      try {
+        decoder.push(chunk, rows);
+      } catch (err) {
+        throw this.fail('reading the COPY data', err);
+      }
+      if (rows.length >= batchSize) {
+        let i = 0;
+        for (; rows.length - i >= batchSize; i += batchSize) {
+          yield rows.length === batchSize ? rows : rows.slice(i, i + batchSize);
+          if (signal?.aborted) return;
+        }
+        rows = i === rows.length ? [] : rows.slice(i);
+      }
+    }
+    if (signal?.aborted) return;
+    try {
+      decoder.end();
+    } catch (err) {
+      throw this.fail('reading the COPY data', err);
+    }
+    if (rows.length > 0) yield rows;
+  }
+
+  /**
+   * COPY (sql) TO STDOUT as whole lines of COPY text, not parsed: the pass-through. Each piece
+   * is as the socket gave it, cut after its last newline.
+   */
+  async *streamText(sql: string, options: { signal?: AbortSignal | undefined }): AsyncGenerator<{ text: Buffer; lines: number }> {
+    const { signal } = options;
+    let carry: Buffer | undefined;
+    for await (const chunk of this.copyOut(stripStatementEnd(sql), signal)) {
+      const nl = chunk.lastIndexOf(10);
+      if (nl < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        continue;
+      }
+      const whole = carry ? Buffer.concat([carry, chunk.subarray(0, nl + 1)]) : chunk.subarray(0, nl + 1);
+      carry = nl + 1 < chunk.length ? chunk.subarray(nl + 1) : undefined;
+      yield { text: whole, lines: countLines(whole) };
+      if (signal?.aborted) return;
+    }
+    if (signal?.aborted) return;
+    if (carry && carry.length > 0) throw this.fail('reading the COPY data', new Error('the COPY data ended in the middle of a row'));
+  }
+
+  /** The raw chunks of COPY (body) TO STDOUT; leaving early or aborting cancels the COPY. */
+  private async *copyOut(body: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+    if (signal?.aborted) return;
     const copy = this.client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
     // Listens from the start for good: the iterator's own listener
     // goes with it.return(), and a cancelled COPY still answers 57014 after that; with no
     // listener that 'error' event would kill the thread. The iterator reports errors it sees.
     copy.on('error', noop);
-    const decoder = new CopyTextDecoder(converters);
     let ended = false;
     let errored = false;
     let cancelling: Promise<void> | undefined;
@@ -380,7 +430,6 @@ class PgSession implements DbSession {
       cancelling ??= this.cancel();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    let rows: Row[] = [];
     const it = copy.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
     try {
       for (;;) {
@@ -393,27 +442,10 @@ class PgSession implements DbSession {
           throw this.fail('query failed', err);
         }
         if (next.done) break;
-        try {
-          decoder.push(next.value, rows);
-        } catch (err) {
-          throw this.fail('reading the COPY data', err);
-        }
-        if (rows.length >= batchSize) {
-          let i = 0;
-          for (; rows.length - i >= batchSize; i += batchSize) {
-            yield rows.length === batchSize ? rows : rows.slice(i, i + batchSize);
-            if (signal?.aborted) return;
-          }
-          rows = i === rows.length ? [] : rows.slice(i);
-        }
+        yield next.value;
+        if (signal?.aborted) return;
       }
       ended = true;
-      try {
-        decoder.end();
-      } catch (err) {
-        throw this.fail('reading the COPY data', err);
-      }
-      if (rows.length > 0 && !signal?.aborted) yield rows;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (!ended && !errored) {
@@ -722,6 +754,46 @@ class CopyWriter implements TableWriter {
     await this.commit(checkpoint);
   }
 
+  /** Opens the batch's transaction and COPY, when none is open. */
+  private async open(): Promise<void> {
+    if (this.copy) return;
+    // An explicit transaction rather than COPY's own: its id tells, after a connection lost
+    // during COMMIT, whether the batch is in.
+    try {
+      this.token = await this.session.begin();
+    } catch (err) {
+      throw this.session.failWrite(`cannot begin a transaction on ${this.table}`, err);
+    }
+    const copy = this.session.client.query(copyFrom(this.sql));
+    // Keep the server's own error: after it, pg-copy-streams has dropped its connection, and a
+    // later write or end() fails with a TypeError that would hide the reason (and the row).
+    this.serverError = undefined;
+    const query = copy as CopyStreamQuery & { handleError(e: Error): void };
+    const handleError = query.handleError.bind(copy);
+    query.handleError = (e: Error) => {
+      this.serverError ??= e;
+      handleError(e);
+    };
+    this.copy = copy;
+    this.done = finished(this.copy);
+    this.done.catch(() => {}); // observed in commit() or fail(); avoids an unhandled rejection meanwhile
+    this.rowsInBatch = 0;
+  }
+
+  /**
+   * Pass-through: `lines` whole lines of COPY text, from a PostgreSQL COPY TO of the same
+   * column types, written into the open COPY as they are.
+   */
+  async addText(text: Buffer, lines: number): Promise<void> {
+    await this.open();
+    try {
+      if (!this.copy!.write(text)) await once(this.copy!, 'drain');
+      this.rowsInBatch += lines;
+    } catch (err) {
+      await this.fail(err);
+    }
+  }
+
   /**
    * Sends rows into the open batch's COPY (opening one if needed): the rows are formatted and
    * sent at once, as frames arrive, rather than all at commit (the shared BatchWriter keeps the
@@ -729,30 +801,8 @@ class CopyWriter implements TableWriter {
    */
   async add(rows: Row[]): Promise<void> {
     if (rows.length === 0) return;
-    if (!this.copy) {
-      // An explicit transaction rather than COPY's own: its id tells, after a connection lost
-      // during COMMIT, whether the batch is in.
-      try {
-        this.token = await this.session.begin();
-      } catch (err) {
-        throw this.session.failWrite(`cannot begin a transaction on ${this.table}`, err);
-      }
-      const copy = this.session.client.query(copyFrom(this.sql));
-      // Keep the server's own error: after it, pg-copy-streams has dropped its connection, and a
-      // later write or end() fails with a TypeError that would hide the reason (and the row).
-      this.serverError = undefined;
-      const query = copy as CopyStreamQuery & { handleError(e: Error): void };
-      const handleError = query.handleError.bind(copy);
-      query.handleError = (e: Error) => {
-        this.serverError ??= e;
-        handleError(e);
-      };
-      this.copy = copy;
-      this.done = finished(this.copy);
-      this.done.catch(() => {}); // observed in commit() or fail(); avoids an unhandled rejection meanwhile
-      this.rowsInBatch = 0;
-    }
-    const copy = this.copy;
+    await this.open();
+    const copy = this.copy!;
     const kinds = this.kinds;
     const n = kinds.length;
     const dates = this.dates;
