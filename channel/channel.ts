@@ -25,6 +25,8 @@ export class ChannelSender implements RecordSender {
   private readonly limiter: RateLimiter;
   private readonly batchRecords: number;
   private readonly batchBytes: number;
+  /** Cut short a rate-limit pause when the task is stopped: a stop must not wait out the schedule. */
+  private readonly failed = new AbortController();
 
   constructor(private readonly producer: RingProducer, options: SenderOptions) {
     this.limiter = new RateLimiter(options.caps ?? {});
@@ -59,7 +61,7 @@ export class ChannelSender implements RecordSender {
    * than a frame may be is cut at a newline.
    */
   sendText(text: Buffer, lines: number): Promise<void> | undefined {
-    if (this.encoder.records > 0 || text.length > this.batchBytes * 4) return this.sendTextSlowly(text, lines);
+    if (this.encoder.records > 0 || text.length > this.batchBytes * 4 || (this.limiter.limited && lines > this.batchRecords)) return this.sendTextSlowly(text, lines);
     return this.writeFrame(this.textFrame(text, lines), lines, undefined);
   }
 
@@ -78,16 +80,25 @@ export class ChannelSender implements RecordSender {
   private async sendTextSlowly(text: Buffer, lines: number): Promise<void> {
     await this.flush();
     const most = this.batchBytes * 4;
+    // Under a record cap a frame holds at most batchRecords lines (1/20 s of the rate), so the
+    // pause it books stays short and the rate smooth; a whole COPY chunk would book seconds.
+    const mostLines = this.limiter.limited ? this.batchRecords : Infinity;
     let from = 0;
     let left = lines;
-    while (text.length - from > most) {
-      let cut = text.lastIndexOf(10, from + most - 1);
-      if (cut < from) cut = text.indexOf(10, from + most); // one line longer than a frame: the ring's own limit applies
-      const part = text.subarray(from, cut + 1);
+    while (left > mostLines || text.length - from > most) {
+      let cut = -1;
       let n = 0;
-      for (let at = part.indexOf(10); at >= 0; at = part.indexOf(10, at + 1)) n++;
-      if (n === 0) break;
-      const w = this.writeFrame(this.textFrame(part, n), n, undefined);
+      for (let at = text.indexOf(10, from); at >= 0 && at < from + most && n < mostLines; at = text.indexOf(10, at + 1)) {
+        cut = at;
+        n++;
+      }
+      if (n === 0) {
+        // One line longer than a frame: it goes alone, and the ring's own limit applies.
+        cut = text.indexOf(10, from);
+        n = 1;
+      }
+      if (cut < 0) break;
+      const w = this.writeFrame(this.textFrame(text.subarray(from, cut + 1), n), n, undefined);
       if (w) await w;
       from = cut + 1;
       left -= n;
@@ -131,7 +142,8 @@ export class ChannelSender implements RecordSender {
   private async slowWrite(frame: Buffer, pause: number, enc: FrameEncoder | undefined): Promise<void> {
     if (pause > 0) {
       const started = performance.now();
-      await sleep(pause);
+      // A stopped task's pause ends at once; the write below then throws the channel's error.
+      await sleep(pause, undefined, { signal: this.failed.signal }).catch(() => undefined);
       this.producer.stats[F64.READER_WAIT_MS] = (this.producer.stats[F64.READER_WAIT_MS] as number) + performance.now() - started;
     }
     await this.producer.write(frame);
@@ -145,6 +157,7 @@ export class ChannelSender implements RecordSender {
   }
 
   fail(message: string): void {
+    this.failed.abort();
     this.producer.fail(message);
   }
 }

@@ -157,6 +157,42 @@ test('the reader failing while the writer waits for data: both sides end with th
   }
 });
 
+test('pass-through text under a record cap: frames of at most 1/20 s of lines, every line once; a stop ends a pause at once', async () => {
+  const sab = createRingBuffer(1 << 20);
+  const sender = new ChannelSender(new RingProducer(sab), { batchRecords: 10_000, caps: { recordsPerSecond: 2000 } });
+  const receiver = new ChannelReceiver(new RingConsumer(sab));
+  const text = Buffer.from(Array.from({ length: 450 }, (_, i) => `${i}\tname ${i}\n`).join(''));
+  const sent = (async () => {
+    await sender.sendText(text, 450);
+    await sender.end();
+  })();
+  const frames: number[] = [];
+  const got: Buffer[] = [];
+  for (let f = await receiver.readFrame(); f; f = await receiver.readFrame()) {
+    assert.ok(f.text, 'a text frame');
+    frames.push(f.lines);
+    got.push(f.text);
+  }
+  await sent;
+  // 2000 records/s: 100 lines a frame, so no pause is longer than 50 ms.
+  assert.equal(frames, [100, 100, 100, 100, 50]);
+  assert.ok(Buffer.concat(got).equals(text), 'the lines arrive whole, in order, once');
+
+  const slow = new ChannelSender(new RingProducer(createRingBuffer(1 << 16)), { batchRecords: 10_000, caps: { recordsPerSecond: 10 } });
+  const line = Buffer.from('1\tx\n');
+  await slow.sendText(line, 1); // books 100 ms: the next send pauses
+  const paused = slow.sendText(line, 1);
+  const stoppedAt = Date.now();
+  setTimeout(() => slow.fail('the job was stopped'), 5);
+  try {
+    await within(paused ?? Promise.resolve(), 2000);
+    assert.unreachable('a stopped send should reject');
+  } catch (err) {
+    assert.is((err as Error).message, 'write after the channel was ended');
+  }
+  assert.ok(Date.now() - stoppedAt < 80, `the pause ended ${Date.now() - stoppedAt} ms after the stop`);
+});
+
 test('across two threads: a worker sends 100,000 rows, ends, and every row arrives in order', async () => {
   const sab = createRingBuffer(4096);
   const receiver = new ChannelReceiver(new RingConsumer(sab));
