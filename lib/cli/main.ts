@@ -21,6 +21,21 @@ interface CommonArgs {
 
 const console_ = new Console(process.stderr);
 
+/**
+ * A reader of our stdout went away (`ferry run job.json | head -2`): like any Unix tool, stop
+ * quietly. A running job is stopped through its abort signal so writers still clean up;
+ * anything else exits 0 at once.
+ */
+let stdoutClosed = false;
+let onStdoutClosed: (() => void) | undefined;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (stdoutClosed) return;
+  stdoutClosed = true;
+  if (onStdoutClosed) onStdoutClosed();
+  else process.exit(0);
+});
+
 function fail(err: unknown, verbose: boolean | undefined): never {
   console_.clearLive();
   if (err instanceof JobConfigError) {
@@ -51,7 +66,14 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     out.warn('interrupted: stopping (a polling job ends cleanly, any other stops every task and lets writers clean up); Ctrl-C again to quit at once');
     controller.abort();
   });
+  onStdoutClosed = () => {
+    controller.abort();
+    // streamwriter's pending stdout write never settles once the pipe is gone, so its task
+    // cannot see the abort; the only writer of stdout has nothing to clean up: give it 1 s
+    setTimeout(() => process.exit(0), 1_000).unref();
+  };
   const printSummary = (s: JobSummary): void => {
+    if (stdoutClosed) return;
     out.clearLive();
     if (!args.quiet) out.error(formatSummary(s));
     if (args.json) process.stdout.write(JSON.stringify(s) + '\n');
@@ -77,6 +99,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     });
     printSummary(summary);
   } catch (err) {
+    if (stdoutClosed) process.exit(0);
     if (err instanceof JobFailedError && err.summary) printSummary(err.summary as JobSummary);
     fail(err, args.verbose);
   }
