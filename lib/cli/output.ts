@@ -1,5 +1,5 @@
 /** What the CLI prints: log lines, the live progress line, and the summary. All on stderr, so stdout carries only data (streamwriter) and --json. */
-import { formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
+import { plural, formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
 import type { JobSummary } from '../container/summary.js';
 import type { Logger } from '../plugin/spi.js';
 
@@ -29,7 +29,7 @@ export class Console implements Logger {
   }
 
   warn(message: string): void {
-    this.line(`${stamp()} WARN  ${message}`);
+    if (!this.quiet) this.line(`${stamp()} WARN  ${message}`);
   }
 
   error(message: string): void {
@@ -69,8 +69,9 @@ export function formatSummary(s: JobSummary): string {
     ['Read/write failures', `${s.readFailures} / ${s.writeFailures}${s.dirty.file ? ` (dirty records in ${s.dirty.file})` : ''}`],
     ...(s.filtered > 0 || s.dirty.transform > 0 ? [['Transformer filtered', `${formatCount(s.filtered)}${s.dirty.transform > 0 ? ` (${s.dirty.transform} failed to transform)` : ''}`] as [string, string]] : []),
     ['Phases', `init ${formatDuration(ph.initMs)}, prepare ${formatDuration(ph.prepareMs)}, split ${formatDuration(ph.splitMs)}, run ${formatDuration(ph.runMs)}, post ${formatDuration(ph.postMs)}`],
-    ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers`],
-    ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups on ${s.threads} worker threads${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],
+    // summed over tasks that ran side by side, so they can exceed Elapsed: say so
+    ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers (summed over ${plural(s.tasks.total, 'task')})`],
+    ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${plural(s.channels, 'channel')} in ${plural(s.taskGroups, 'task group')} on ${plural(s.threads, 'worker thread')}${s.tasks.retries ? `, ${plural(s.tasks.retries, 'retry', 'retries')}` : ''}`],
     ['Peak RSS', formatBytes(s.peakRssBytes)],
   ];
   if (s.restore) rows.push(['Restore', `${s.restore.resumed ? `resumed, ${s.restore.tasksSkipped} finished tasks skipped` : 'checkpoints kept'} (${s.restore.stateDir})`]);
