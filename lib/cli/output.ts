@@ -59,6 +59,7 @@ export function formatSummary(s: JobSummary): string {
   const ph = s.phases;
   const rows: Array<[string, string]> = [
     ['Job', `${s.job} (${s.state})`],
+    ['Run id', s.runId],
     ['Start time', when(s.startTime)],
     ['End time', when(s.endTime)],
     ['Elapsed', formatDuration(s.elapsedMs)],

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers.js';
+import { lastJson, runCli, tempDir } from '../helpers.js';
 
 const job = (channel: number): string => JSON.stringify({
   job: {
@@ -37,6 +37,20 @@ test('three tasks: plural, and the wait times name the three tasks', async () =>
     assert.is(r.code, 0, r.stderr);
     assert.match(r.stderr, /\(summed over 3 tasks\)\n/);
     assert.match(r.stderr, /Tasks\s+: 3\/3 succeeded on 3 channels in /);
+  } finally {
+    cleanup();
+  }
+});
+
+test('the human summary shows the run id the --json summary carries', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(join(dir, 'job.json'), job(1));
+    const r = await runCli(['run', join(dir, 'job.json'), '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const { runId } = lastJson<{ runId: string }>(r.stdout);
+    assert.ok(runId.length > 0);
+    assert.ok(r.stderr.split('\n').some((l) => /^  Run id\s+: /.test(l) && l.endsWith(`: ${runId}`)), r.stderr);
   } finally {
     cleanup();
   }
