@@ -3,10 +3,9 @@ import { plural, formatBytes, formatCount, formatDuration, formatLiveLine, forma
 import type { JobSummary } from '../container/summary.js';
 import type { Logger } from '../plugin/spi.js';
 
+/** UTC like the summary's times, with the zone shown (`2026-12-06 13:02:36.123Z`), so log lines and summary read on one clock. */
 function stamp(): string {
-  const d = new Date();
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return new Date().toISOString().replace('T', ' ');
 }
 
 /** Writes log lines and keeps a live progress line at the bottom of a TTY. */

@@ -56,4 +56,21 @@ test('the human summary shows the run id the --json summary carries', async () =
   }
 });
 
+test('log lines and summary share the UTC clock, whatever TZ says', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(join(dir, 'job.json'), job(1));
+    const r = await runCli(['run', join(dir, 'job.json')], { env: { ...process.env, TZ: 'Asia/Shanghai' } });
+    assert.is(r.code, 0, r.stderr);
+    const logAt = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2}\.\d{3}Z INFO  /m.exec(r.stderr)?.[1];
+    const startAt = /Start time\s+: (\d{4}-\d{2}-\d{2} \d{2}:\d{2}):\d{2} UTC\n/.exec(r.stderr)?.[1];
+    assert.ok(logAt && startAt, r.stderr);
+    // a run of 10 records: first log line and start time fall in the same minute (or the next)
+    const diffMin = (Date.parse(`${logAt!.replace(' ', 'T')}:00Z`) - Date.parse(`${startAt!.replace(' ', 'T')}:00Z`)) / 60_000;
+    assert.ok(diffMin >= 0 && diffMin <= 1, `log ${logAt}, start ${startAt}`);
+  } finally {
+    cleanup();
+  }
+});
+
 test.run();
