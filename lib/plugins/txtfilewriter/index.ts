@@ -139,7 +139,10 @@ function normalize(p: TxtFileWriterParameter, path: string, baseDir: string): No
 export function outputNames(fileName: string, n: number, gzip: boolean): string[] {
   const ext = gzip ? '.gz' : '';
   if (n === 1) return [fileName + ext];
-  return Array.from({ length: n }, (_, i) => `${fileName}__${String(i).padStart(4, '0')}${ext}`);
+  // the task number goes before the file's own extension, so orders.csv gives orders__0000.csv
+  const dot = fileName.lastIndexOf('.');
+  const [stem, own] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+  return Array.from({ length: n }, (_, i) => `${stem}__${String(i).padStart(4, '0')}${own}${ext}`);
 }
 
 async function sizeOf(file: string): Promise<number | null> {
