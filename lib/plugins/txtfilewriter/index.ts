@@ -172,9 +172,15 @@ async function filesWithPrefix(dir: string, prefix: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  // task files of orders.csv are orders__0000.csv: they belong to it too
+  const dot = prefix.lastIndexOf('.');
+  const taskStem = dot > 0 ? `${prefix.slice(0, dot)}__` : undefined;
+  const own = dot > 0 ? prefix.slice(dot) : '';
+  const isTaskFile = (name: string): boolean =>
+    taskStem !== undefined && name.startsWith(taskStem) && /^\d{4}$/.test(name.slice(taskStem.length, taskStem.length + 4)) && name.slice(taskStem.length + 4).startsWith(own);
   const out: string[] = [];
   for (const name of names.sort()) {
-    if (!name.startsWith(prefix)) continue;
+    if (!name.startsWith(prefix) && !isTaskFile(name)) continue;
     const st = await stat(join(dir, name)).catch(() => undefined);
     if (st?.isFile()) out.push(name);
   }
