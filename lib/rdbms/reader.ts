@@ -3,14 +3,14 @@
  * (names, "*", expressions, FlinkX constant objects), `where`, `splitPk`, `connection` with
  * `table` or `querySql` (several = a sharded source) — over one Dialect.
  */
-import { configError, isTransient, PluginError } from '../errors.js';
+import { configError, FerryError, isTransient, PluginError } from '../errors.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { Schema } from '../job/schema.js';
-import type { JobContext, PassThroughOffer, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
+import type { JobContext, Logger, PassThroughOffer, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
 // streamreader's constant parsing: one meaning of {type, value, format} across readers.
 import { ColumnProblem, compileColumn } from '../plugins/streamreader/columns.js';
-import { asList, initialised, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
+import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
 import { dialectFor } from './registry.js';
@@ -167,13 +167,25 @@ function constantColumn(c: { type?: string; value?: unknown; format?: string }, 
   return col;
 }
 
-async function connectFirst(dialect: Dialect, configs: ConnectionConfig[]): Promise<{ session: DbSession; config: ConnectionConfig }> {
+/**
+ * The first jdbcUrl candidate that connects, as DataX tries them: one that does not parse
+ * (DataX's example lists `jdbc:mysql://127.0.0.1:bad_port/database` first) or does not connect
+ * is a failed candidate, warned about; an error only when none works (the last one's).
+ */
+async function connectFirst(dialect: Dialect, candidates: ConnectionCandidate[], log: Logger): Promise<{ session: DbSession; config: ConnectionConfig }> {
   let last: unknown;
-  for (const config of configs) {
+  for (const [i, c] of candidates.entries()) {
+    const more = i < candidates.length - 1;
+    if (c.error) {
+      last = c.error;
+      if (more) log.warn(`${c.error.message}; trying the next jdbcUrl`);
+      continue;
+    }
     try {
-      return { session: await dialect.connect(config), config };
+      return { session: await dialect.connect(c.config), config: c.config };
     } catch (err) {
       last = err;
+      if (more) log.warn(`${c.path}: ${(err as Error).message}; trying the next jdbcUrl`);
     }
   }
   throw last;
@@ -220,8 +232,8 @@ class RdbmsReaderJob implements ReaderJob {
     this.sources = [];
     for (const [i, conn] of p.connection.entries()) {
       const cpath = `${path}.connection[${i}]`;
-      const configs = connectionConfigs(this.dialect.name, conn.jdbcUrl, `${cpath}.jdbcUrl`, conn.username ?? p.username, conn.password ?? p.password);
-      const { session, config } = await connectFirst(this.dialect, configs);
+      const candidates = connectionCandidates(this.dialect.name, conn.jdbcUrl, `${cpath}.jdbcUrl`, conn.username ?? p.username, conn.password ?? p.password);
+      const { session, config } = await connectFirst(this.dialect, candidates, this.ctx.log);
       this.sessions.push(session);
       await runSession(session, p.session ?? []);
       const queries = [...asList(conn.querySql), ...(i === 0 && p.customSql ? [p.customSql] : [])];
