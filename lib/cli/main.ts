@@ -12,7 +12,7 @@ import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
 import { serviceCommands } from './service-commands.js';
 import { parseJobText } from '../job/read.js';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 
 /** ferry's own version, from the package.json beside dist/ (not the one in the working directory). */
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -65,8 +65,19 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean }): Promise<void> {
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
+  if (args.logFile !== undefined) {
+    let fd: number;
+    try {
+      fd = openSync(args.logFile, 'a');
+    } catch (err) {
+      fail(configError('FERRY_USAGE', '--log-file', `cannot open ${args.logFile}: ${(err as Error).message}`), args.verbose);
+    }
+    out.logTo(fd);
+    // errors after this (fail()) are in the file too
+    console_.logTo(fd);
+  }
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -85,7 +96,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
   const printSummary = (s: JobSummary): void => {
     if (stdoutClosed) return;
     out.clearLive();
-    if (!args.quiet) out.error(formatSummary(s));
+    out.logged(formatSummary(s));
     if (args.json) process.stdout.write(JSON.stringify(s) + '\n');
   };
   try {
@@ -169,6 +180,7 @@ const commands = yargs(argv)
         .coerce('channel', (v: string) => Number(v))
         .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no log lines (INFO and WARN) or summary on stderr; errors still show' })
+        .option('log-file', { type: 'string', describe: 'also append the log lines, errors and summary to this file (--quiet or not)' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })

@@ -2,6 +2,7 @@
 import { plural, formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
 import type { JobSummary } from '../container/summary.js';
 import type { Logger } from '../plugin/spi.js';
+import { writeSync } from 'node:fs';
 
 /** UTC like the summary's times, with the zone shown (`2026-12-06 13:02:36.123Z`), so log lines and summary read on one clock. */
 function stamp(): string {
@@ -11,7 +12,18 @@ function stamp(): string {
 /** Writes log lines and keeps a live progress line at the bottom of a TTY. */
 export class Console implements Logger {
   private live = '';
+  /** --log-file: every line also goes here, --quiet or not, without the live line. */
+  private file: number | undefined;
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {}
+
+  /** Appends every later line to the file at `fd` (opened by the caller, shared by several Consoles). */
+  logTo(fd: number): void {
+    this.file = fd;
+  }
+
+  private toFile(text: string): void {
+    if (this.file !== undefined) writeSync(this.file, text + '\n');
+  }
 
   get isTTY(): boolean {
     return this.out.isTTY === true;
@@ -24,14 +36,21 @@ export class Console implements Logger {
   }
 
   info(message: string): void {
-    if (!this.quiet) this.line(`${stamp()} INFO  ${message}`);
+    this.logged(`${stamp()} INFO  ${message}`);
   }
 
   warn(message: string): void {
-    if (!this.quiet) this.line(`${stamp()} WARN  ${message}`);
+    this.logged(`${stamp()} WARN  ${message}`);
+  }
+
+  /** A line --quiet keeps off stderr (log lines, the summary); the log file still gets it. */
+  logged(text: string): void {
+    this.toFile(text);
+    if (!this.quiet) this.line(text);
   }
 
   error(message: string): void {
+    this.toFile(message);
     this.line(message);
   }
 
