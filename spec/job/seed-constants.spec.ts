@@ -127,6 +127,19 @@ test('streamreader: constants of every type and spelling print as their values',
   }
 });
 
+test('txtfilereader: the same constants beside a field of the file', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeFileSync(join(dir, 'in.csv'), '5\n');
+    writeFileSync(join(dir, 'job.json'), printJob({ name: 'txtfilereader', parameter: { path: join(dir, 'in.csv'), column: [{ index: 0, type: 'long' }, ...constants] } }));
+    const r = await runCli(['run', join(dir, 'job.json'), '--quiet']);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, `5\t${printed}\n`);
+  } finally {
+    cleanup();
+  }
+});
+
 for (const db of dbs) {
   test(`${db.name}reader: constants of every type and spelling arrive beside a table column`, async () => {
     const src = db.table('consts');

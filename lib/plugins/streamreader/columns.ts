@@ -79,8 +79,7 @@ function randomText(min: number, max: number): string {
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function compileColumn(col: StreamColumn): ColumnSource {
-  // FlinkX writes sized types (`VARCHAR(255)`, `DECIMAL(10,2)`): the size says nothing about the value.
-  const type = columnType(col.type.replace(/\s*\(.*\)\s*$/, ''));
+  const type = columnType(col.type);
   if (!type) throw new ColumnProblem('type', `unknown type ${JSON.stringify(col.type)}; use long, double, decimal, string, bool, date or bytes`);
   // FlinkX writes `"format": ""` for "no format"; a constant without one is read as any ISO-like date
   // ("2020-08-09", "2020-08-09 10:00:00.123456"), a range in DataX's default format.
