@@ -83,7 +83,8 @@ const TYPE_ALIASES: Record<string, ColumnType> = {
 
 /** Maps a job file's type name (any case, DataX or FlinkX spelling) to a ColumnType, or undefined. */
 export function columnType(name: string): ColumnType | undefined {
-  return TYPE_ALIASES[name.toLowerCase()];
+  // FlinkX writes sized types (`VARCHAR(255)`, `DECIMAL(10,2)`): the size says nothing about the value
+  return TYPE_ALIASES[name.toLowerCase().replace(/\s*\(.*\)\s*$/, '')];
 }
 
 export const COLUMN_TYPE_NAMES = Object.keys(TYPE_ALIASES);

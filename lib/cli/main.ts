@@ -6,11 +6,17 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runJob, validateJob, listPlugins, jobState, explainJob } from '../api.js';
-import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError, configError } from '../errors.js';
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
 import { serviceCommands } from './service-commands.js';
+import { parseJobText } from '../job/read.js';
+import { openSync, readFileSync } from 'node:fs';
+
+/** ferry's own version, from the package.json beside dist/ (not the one in the working directory). */
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const wantsJson = process.argv.includes('--json');
 
 interface CommonArgs {
   p?: string[];
@@ -21,8 +27,27 @@ interface CommonArgs {
 
 const console_ = new Console(process.stderr);
 
+/**
+ * A reader of our stdout went away (`ferry run job.json | head -2`): like any Unix tool, stop
+ * quietly. A running job is stopped through its abort signal so writers still clean up;
+ * anything else exits 0 at once.
+ */
+let stdoutClosed = false;
+let onStdoutClosed: (() => void) | undefined;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (stdoutClosed) return;
+  stdoutClosed = true;
+  if (onStdoutClosed) onStdoutClosed();
+  else process.exit(0);
+});
+
 function fail(err: unknown, verbose: boolean | undefined): never {
   console_.clearLive();
+  if (wantsJson && err instanceof FerryError) {
+    const issues = err instanceof JobConfigError ? err.issues : undefined;
+    process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, exitCode: err.exitCode, ...(issues ? { issues } : {}) } }) + '\n');
+  }
   if (err instanceof JobConfigError) {
     for (const line of err.message.split('\n')) console_.error(`error: ${line}`);
   } else {
@@ -40,8 +65,19 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean }): Promise<void> {
+async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
+  if (args.logFile !== undefined) {
+    let fd: number;
+    try {
+      fd = openSync(args.logFile, 'a');
+    } catch (err) {
+      fail(configError('FERRY_USAGE', '--log-file', `cannot open ${args.logFile}: ${(err as Error).message}`), args.verbose);
+    }
+    out.logTo(fd);
+    // errors after this (fail()) are in the file too
+    console_.logTo(fd);
+  }
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -51,21 +87,30 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     out.warn('interrupted: stopping (a polling job ends cleanly, any other stops every task and lets writers clean up); Ctrl-C again to quit at once');
     controller.abort();
   });
+  onStdoutClosed = () => {
+    controller.abort();
+    // streamwriter's pending stdout write never settles once the pipe is gone, so its task
+    // cannot see the abort; the only writer of stdout has nothing to clean up: give it 1 s
+    setTimeout(() => process.exit(0), 1_000).unref();
+  };
   const printSummary = (s: JobSummary): void => {
+    if (stdoutClosed) return;
     out.clearLive();
-    if (!args.quiet) out.error(formatSummary(s));
+    out.logged(formatSummary(s));
     if (args.json) process.stdout.write(JSON.stringify(s) + '\n');
   };
   try {
     const o = common(args);
+    if (args.channel !== undefined && !Number.isInteger(args.channel)) throw configError('FERRY_USAGE', '--channel', 'expected a number (a whole number of channels, e.g. --channel 4)');
+    const job: string | object = args.job === '-' || (args.job === '' && argv.includes('-')) ? parseJobText(readFileSync(0, 'utf8'), 'stdin') : args.job;
     if (args.explain) {
-      const paths = await explainJob(args.job, { ...o, ...(args.channel !== undefined ? { channel: args.channel } : {}), ...(args.resume ? { resume: true } : {}) });
+      const paths = await explainJob(job, { ...o, ...(args.channel !== undefined ? { channel: args.channel } : {}), ...(args.resume ? { resume: true } : {}) });
       if (args.json) process.stdout.write(JSON.stringify(paths) + '\n');
       else for (const p of paths) process.stdout.write(`job.content[${p.content}] ${p.reader} → ${p.writer}: ${p.path}\n  ${p.why}\n`);
       return;
     }
     const printer = progressPrinter(out, 10_000);
-    const summary = await runJob(args.job, {
+    const summary = await runJob(job, {
       ...o,
       ...(args.channel !== undefined ? { channel: args.channel } : {}),
       ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
@@ -77,6 +122,7 @@ async function run(args: CommonArgs & { job: string; channel?: number; json?: bo
     });
     printSummary(summary);
   } catch (err) {
+    if (stdoutClosed) process.exit(0);
     if (err instanceof JobFailedError && err.summary) printSummary(err.summary as JobSummary);
     fail(err, args.verbose);
   }
@@ -110,7 +156,15 @@ function jobArgs<T>(y: Argv<T>) {
     .option('plugin', { type: 'string', array: true });
 }
 
-const commands = yargs(datax(hideBin(process.argv)))
+const argv = datax(hideBin(process.argv));
+const commandNames = new Set(['run', 'validate', 'state', 'plugins', 'bench', 'serve', 'submit', 'status', 'logs', 'cancel', 'runs']);
+// DataX's habit is `datax.py job.json`: name the command it meant
+if (argv[0] !== undefined && !argv[0].startsWith('-') && !commandNames.has(argv[0]) && /\.json5?$/i.test(argv[0])) {
+  console_.error(`error: "${argv[0]}" is not a command; to run a job file: ferry run ${argv[0]}`);
+  process.exit(EXIT_BAD_INPUT);
+}
+
+const commands = yargs(argv)
   .scriptName('ferry')
   .usage('$0 <command> [options]')
   .option('verbose', { type: 'boolean', describe: 'print stack traces with errors' })
@@ -119,12 +173,14 @@ const commands = yargs(datax(hideBin(process.argv)))
     'run a DataX / FlinkX job file',
     (y) =>
       y
-        .positional('job', { type: 'string', demandOption: true, describe: 'the job file (JSON; // comments allowed)' })
+        .positional('job', { type: 'string', demandOption: true, describe: 'the job file (JSON; // comments allowed; - reads it from stdin)' })
         .option('p', { type: 'string', array: true, describe: 'a variable: -p name=value, or DataX\'s -p "-Dname=value -Dother=x"' })
         .option('bizdate', { type: 'string', describe: 'business date yyyyMMdd for ${bizdate} and $[...] (default: yesterday)' })
-        .option('channel', { type: 'number', describe: 'override setting.speed.channel' })
+        .option('channel', { type: 'string', describe: 'override setting.speed.channel' })
+        .coerce('channel', (v: string) => Number(v))
         .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
-        .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
+        .option('quiet', { type: 'boolean', describe: 'no log lines (INFO and WARN) or summary on stderr; errors still show' })
+        .option('log-file', { type: 'string', describe: 'also append the log lines, errors and summary to this file (--quiet or not)' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })
@@ -198,10 +254,17 @@ const cli = serviceCommands(commands, fail)
   .demandCommand(1, 'name a command: run, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
+  .alias('h', 'help')
+  .version(version)
+  .alias('v', 'version')
   .fail((msg, err) => {
     if (err) fail(err, process.argv.includes('--verbose'));
     console_.error(`error: ${msg}; see ferry --help`);
     process.exit(EXIT_BAD_INPUT);
   });
 
+if (argv.length === 0) {
+  cli.showHelp((text) => process.stdout.write(text + '\n'));
+  process.exit(0);
+}
 await cli.parseAsync();

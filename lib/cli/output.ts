@@ -1,18 +1,29 @@
 /** What the CLI prints: log lines, the live progress line, and the summary. All on stderr, so stdout carries only data (streamwriter) and --json. */
-import { formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
+import { plural, formatBytes, formatCount, formatDuration, formatLiveLine, formatLogLine, type JobProgress } from '../container/progress.js';
 import type { JobSummary } from '../container/summary.js';
 import type { Logger } from '../plugin/spi.js';
+import { writeSync } from 'node:fs';
 
+/** UTC like the summary's times, with the zone shown (`2026-12-06 13:02:36.123Z`), so log lines and summary read on one clock. */
 function stamp(): string {
-  const d = new Date();
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  return new Date().toISOString().replace('T', ' ');
 }
 
 /** Writes log lines and keeps a live progress line at the bottom of a TTY. */
 export class Console implements Logger {
   private live = '';
+  /** --log-file: every line also goes here, --quiet or not, without the live line. */
+  private file: number | undefined;
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {}
+
+  /** Appends every later line to the file at `fd` (opened by the caller, shared by several Consoles). */
+  logTo(fd: number): void {
+    this.file = fd;
+  }
+
+  private toFile(text: string): void {
+    if (this.file !== undefined) writeSync(this.file, text + '\n');
+  }
 
   get isTTY(): boolean {
     return this.out.isTTY === true;
@@ -25,14 +36,21 @@ export class Console implements Logger {
   }
 
   info(message: string): void {
-    if (!this.quiet) this.line(`${stamp()} INFO  ${message}`);
+    this.logged(`${stamp()} INFO  ${message}`);
   }
 
   warn(message: string): void {
-    this.line(`${stamp()} WARN  ${message}`);
+    this.logged(`${stamp()} WARN  ${message}`);
+  }
+
+  /** A line --quiet keeps off stderr (log lines, the summary); the log file still gets it. */
+  logged(text: string): void {
+    this.toFile(text);
+    if (!this.quiet) this.line(text);
   }
 
   error(message: string): void {
+    this.toFile(message);
     this.line(message);
   }
 
@@ -59,6 +77,7 @@ export function formatSummary(s: JobSummary): string {
   const ph = s.phases;
   const rows: Array<[string, string]> = [
     ['Job', `${s.job} (${s.state})`],
+    ['Run id', s.runId],
     ['Start time', when(s.startTime)],
     ['End time', when(s.endTime)],
     ['Elapsed', formatDuration(s.elapsedMs)],
@@ -69,8 +88,9 @@ export function formatSummary(s: JobSummary): string {
     ['Read/write failures', `${s.readFailures} / ${s.writeFailures}${s.dirty.file ? ` (dirty records in ${s.dirty.file})` : ''}`],
     ...(s.filtered > 0 || s.dirty.transform > 0 ? [['Transformer filtered', `${formatCount(s.filtered)}${s.dirty.transform > 0 ? ` (${s.dirty.transform} failed to transform)` : ''}`] as [string, string]] : []),
     ['Phases', `init ${formatDuration(ph.initMs)}, prepare ${formatDuration(ph.prepareMs)}, split ${formatDuration(ph.splitMs)}, run ${formatDuration(ph.runMs)}, post ${formatDuration(ph.postMs)}`],
-    ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers`],
-    ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${s.channels} channels in ${s.taskGroups} task groups on ${s.threads} worker threads${s.tasks.retries ? `, ${s.tasks.retries} retries` : ''}`],
+    // summed over tasks that ran side by side, so they can exceed Elapsed: say so
+    ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers (summed over ${plural(s.tasks.total, 'task')})`],
+    ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${plural(s.channels, 'channel')} in ${plural(s.taskGroups, 'task group')} on ${plural(s.threads, 'worker thread')}${s.tasks.retries ? `, ${plural(s.tasks.retries, 'retry', 'retries')}` : ''}`],
     ['Peak RSS', formatBytes(s.peakRssBytes)],
   ];
   if (s.restore) rows.push(['Restore', `${s.restore.resumed ? `resumed, ${s.restore.tasksSkipped} finished tasks skipped` : 'checkpoints kept'} (${s.restore.stateDir})`]);

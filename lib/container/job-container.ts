@@ -10,7 +10,7 @@ import { DirtyLog, dirtyFilePath } from './dirty-log.js';
 import { jobHash, loadTasks, saveTasks, stateDirOf } from './restore.js';
 import { join } from 'node:path';
 import { planTaskGroups } from './schedule.js';
-import { ProgressTracker, type JobProgress } from './progress.js';
+import { ProgressTracker, plural, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../workers/messages.js';
 import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
@@ -346,7 +346,7 @@ export class JobContainer {
     const onAbort = (): void => stopWorkers();
     this.abort.signal.addEventListener('abort', onAbort, { once: true });
     if (this.abort.signal.aborted) stopWorkers();
-    log.info(`${tasks.length} tasks in ${plans.length} task groups, ${channels} channels, ${executor.threads} worker threads`);
+    log.info(`${plural(tasks.length, 'task')} in ${plural(plans.length, 'task group')}, ${plural(channels, 'channel')}, ${plural(executor.threads, 'worker thread')}`);
     // Up to taskGroupChannels channels to a thread is DataX's own shape; past that, say they share.
     if (plans.length > executor.threads) log.warn(`${channels} channels share ${executor.threads} worker threads`);
     try {

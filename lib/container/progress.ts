@@ -90,6 +90,11 @@ export class ProgressTracker {
   }
 }
 
+/** `1 task`, `2 tasks`: the summary and log lines read as English. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;

@@ -79,7 +79,17 @@ const setting: Schema = {
         maxRowNumForCheckpoint: { type: 'integer', min: 0 },
       },
     },
-    log: { type: 'object', properties: {}, additional: 'allow' },
+    // FlinkX's logger: with isLogger false (its default) it writes no file, as ferry does
+    log: {
+      type: 'object',
+      properties: {
+        isLogger: {
+          type: 'any',
+          warn: (v: unknown) => (v === true || v === 'true' ? 'FlinkX\'s log file is not written: ferry logs to stderr; pass --log-file <path> to keep the log in a file' : undefined),
+        },
+      },
+      additional: 'allow',
+    },
   },
 };
 

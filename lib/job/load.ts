@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { FerryError, JobConfigError, type ErrorCode, type JobIssue } from '../errors.js';
 import { PluginRegistry } from '../plugin/registry.js';
+import { readDataxHabits } from './datax-habits.js';
 import { validateJobStructure } from './job-schema.js';
 import { collectSecrets, maskSecrets, maskText, secretKeysOf } from './mask.js';
 import { checkTop, isPlainObject, parseJobText, readJobText } from './read.js';
@@ -81,6 +82,7 @@ async function load(input: string | object, options: LoadOptions): Promise<{ spe
   const resolved = substituted.value;
   for (const issue of substituted.errors) problems.push({ ...issue, code: 'FERRY_JOB_VARIABLE' });
 
+  readDataxHabits(resolved, warnings);
   const structure = validateJobStructure(resolved);
   warnings.push(...structure.warnings);
   for (const issue of structure.errors) problems.push({ ...issue, code: 'FERRY_JOB_INVALID' });

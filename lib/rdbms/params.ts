@@ -96,6 +96,21 @@ export function connectionConfigs(dialect: DialectName, jdbcUrl: unknown, path: 
   });
 }
 
+/** A reader's jdbcUrl list (DataX: candidates tried in order): each one's JSON path, and its config or the config error that names it. */
+export type ConnectionCandidate = { path: string; config: ConnectionConfig; error?: undefined } | { path: string; error: FerryError };
+
+export function connectionCandidates(dialect: DialectName, jdbcUrl: unknown, path: string, username?: string, password?: string): ConnectionCandidate[] {
+  return asList(jdbcUrl).map((url, i) => {
+    const at = Array.isArray(jdbcUrl) ? `${path}[${i}]` : path;
+    try {
+      return { path: at, config: connectionConfigs(dialect, url, at, username, password)[0]! };
+    } catch (err) {
+      if (err instanceof FerryError) return { path: at, error: err };
+      throw err;
+    }
+  });
+}
+
 /** `@table` in preSql/postSql, as DataX: the table's name. */
 export function withTable(sql: string, quotedTable: string): string {
   return sql.replaceAll('@table', quotedTable);

@@ -3,12 +3,14 @@
  * (names, "*", expressions, FlinkX constant objects), `where`, `splitPk`, `connection` with
  * `table` or `querySql` (several = a sharded source) — over one Dialect.
  */
-import { configError, isTransient, PluginError } from '../errors.js';
+import { configError, FerryError, isTransient, PluginError } from '../errors.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { Schema } from '../job/schema.js';
-import type { JobContext, PassThroughOffer, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
+import type { JobContext, Logger, PassThroughOffer, ReaderJob, ReaderPlugin, ReaderTask, RecordSender, TaskContext } from '../plugin/spi.js';
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
-import { asList, initialised, columnSchema, connectionConfigs, credentials, readerConnectionSchema } from './params.js';
+// streamreader's constant parsing: one meaning of {type, value, format} across readers.
+import { ColumnProblem, compileColumn } from '../plugins/streamreader/columns.js';
+import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
 import { dialectFor } from './registry.js';
@@ -40,8 +42,8 @@ interface ReaderTaskParams {
   session: string[];
   sql: string;
   fetchSize?: number | undefined;
-  /** Output position and value of each constant column; the query gives the other positions in order. */
-  constants: Array<{ at: number; value: Value }>;
+  /** Output position and definition of each constant column; the query gives the other positions in order. */
+  constants: Array<{ at: number; column: ConstantColumn }>;
   width: number;
   /** For a splitPk range: how to read again after the last key sent, when the connection is lost. */
   resume?: ResumeParams | undefined;
@@ -139,29 +141,51 @@ export function readerSchema(dialect: DialectName): Schema {
   };
 }
 
-/** A constant column's value: FlinkX gives `value` with a `type`. */
-function constantValue(c: { type?: string; value?: unknown }): Value {
-  const v = c.value;
-  if (v === null || v === undefined) return null;
-  const t = (c.type ?? 'string').toLowerCase();
-  if (/int|long|bigint/.test(t)) return Number.isSafeInteger(Number(v)) ? Number(v) : BigInt(String(v));
-  if (/double|float|real/.test(t)) return Number(v);
-  if (/decimal|numeric/.test(t)) return new Decimal(String(v));
-  if (/bool/.test(t)) return v === true || String(v).toLowerCase() === 'true';
-  if (/date|time/.test(t)) {
-    const d = new Date(String(v));
-    return Number.isNaN(d.getTime()) ? String(v) : DateTime.fromDate(d);
-  }
-  return String(v);
+/** A constant column as the job file gives it; plain data, so it crosses to the worker by structured clone (a Decimal or DateTime would arrive as a bare Object). */
+interface ConstantColumn {
+  type: string;
+  value: string | number | boolean | null;
+  format?: string | undefined;
 }
 
-async function connectFirst(dialect: Dialect, configs: ConnectionConfig[]): Promise<{ session: DbSession; config: ConnectionConfig }> {
+/** The constant's value, parsed as streamreader parses its constants (types any case, DataX or FlinkX spelling, `format` for dates). */
+function constantValue(c: ConstantColumn): Value {
+  return (compileColumn(c) as { value: Value }).value;
+}
+
+/** Checks a constant column on the main thread, so a bad one stops the job before anything runs, with its JSON path. */
+function constantColumn(c: { type?: string; value?: unknown; format?: string }, path: string): ConstantColumn {
+  const v = c.value ?? null;
+  if (v !== null && typeof v === 'object') throw configError('FERRY_JOB_INVALID', `${path}.value`, 'expected a string, number or boolean constant');
+  const col: ConstantColumn = { type: c.type ?? 'string', value: v as ConstantColumn['value'], format: c.format };
+  try {
+    constantValue(col);
+  } catch (err) {
+    if (err instanceof ColumnProblem) throw configError('FERRY_JOB_INVALID', `${path}.${err.key}`, err.message);
+    throw err;
+  }
+  return col;
+}
+
+/**
+ * The first jdbcUrl candidate that connects, as DataX tries them: one that does not parse
+ * (DataX's example lists `jdbc:mysql://127.0.0.1:bad_port/database` first) or does not connect
+ * is a failed candidate, warned about; an error only when none works (the last one's).
+ */
+async function connectFirst(dialect: Dialect, candidates: ConnectionCandidate[], log: Logger): Promise<{ session: DbSession; config: ConnectionConfig }> {
   let last: unknown;
-  for (const config of configs) {
+  for (const [i, c] of candidates.entries()) {
+    const more = i < candidates.length - 1;
+    if (c.error) {
+      last = c.error;
+      if (more) log.warn(`${c.error.message}; trying the next jdbcUrl`);
+      continue;
+    }
     try {
-      return { session: await dialect.connect(config), config };
+      return { session: await dialect.connect(c.config), config: c.config };
     } catch (err) {
       last = err;
+      if (more) log.warn(`${c.path}: ${(err as Error).message}; trying the next jdbcUrl`);
     }
   }
   throw last;
@@ -208,8 +232,8 @@ class RdbmsReaderJob implements ReaderJob {
     this.sources = [];
     for (const [i, conn] of p.connection.entries()) {
       const cpath = `${path}.connection[${i}]`;
-      const configs = connectionConfigs(this.dialect.name, conn.jdbcUrl, `${cpath}.jdbcUrl`, conn.username ?? p.username, conn.password ?? p.password);
-      const { session, config } = await connectFirst(this.dialect, configs);
+      const candidates = connectionCandidates(this.dialect.name, conn.jdbcUrl, `${cpath}.jdbcUrl`, conn.username ?? p.username, conn.password ?? p.password);
+      const { session, config } = await connectFirst(this.dialect, candidates, this.ctx.log);
       this.sessions.push(session);
       await runSession(session, p.session ?? []);
       const queries = [...asList(conn.querySql), ...(i === 0 && p.customSql ? [p.customSql] : [])];
@@ -241,7 +265,7 @@ class RdbmsReaderJob implements ReaderJob {
           const c = typeof col === 'string' ? { name: col } : col;
           if (c.value !== undefined || c.name === undefined) {
             this.offer ??= `column ${k} is a constant`;
-            constants.push({ at: at++, value: constantValue(c) });
+            constants.push({ at: at++, column: constantColumn(c, `${path}.column[${k}]`) });
             continue;
           }
           if (PLAIN_NAME.test(c.name)) {
@@ -483,7 +507,7 @@ class RdbmsReaderTask implements ReaderTask {
     const p = this.ctx.parameter;
     const { retry, signal, log } = this.ctx;
     const dialect = dialectFor(p.config.dialect);
-    const constants = p.constants;
+    const constants = p.constants.map((c) => ({ at: c.at, value: constantValue(c.column) }));
     const incre = p.incre;
     let sent = 0;
     // A resumed run (setting.restore) starts after the value the writer last committed.

@@ -48,7 +48,7 @@ test('channel 1000: 200 groups on the cores\' threads, every record, RSS bounded
     assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
     const warns = r.stderr.split('\n').filter((l) => l.includes('WARN'));
     assert.equal(warns.map((l) => l.replace(/^.*WARN  /, '')), [`1000 channels share ${s.threads} worker threads`]);
-    assert.match(r.stderr, new RegExp(`Tasks\\s+: 1000/1000 succeeded on 1000 channels in 200 task groups on ${s.threads} worker threads`));
+    assert.match(r.stderr, new RegExp(`Tasks\\s+: 1000/1000 succeeded on 1000 channels in 200 task groups on ${s.threads} worker threads?`));
   } finally {
     cleanup();
   }

@@ -450,6 +450,7 @@ test('writeMode truncate removes files starting with fileName; append appends; n
     mkdirSync(join(dir, 'out'));
     writeFileSync(join(dir, 'out', 'data.csv'), 'old\n');
     writeFileSync(join(dir, 'out', 'data.csv__0007'), 'old\n');
+    writeFileSync(join(dir, 'out', 'data__0003.csv'), 'old\n');
     writeFileSync(join(dir, 'out', 'other.csv'), 'keep\n');
     await writeAll({ path: 'out', fileName: 'data.csv', writeMode: 'truncate' }, dir, [[[1]]]);
     assert.equal(readdirSync(join(dir, 'out')).sort(), ['data.csv', 'other.csv']);

@@ -64,7 +64,7 @@ test('three files over 2 channels: every row arrives once', async () => {
     const s = await runJob(csvJob(join(src.dir, '*.csv'), dir, ['*'], 2));
     assert.is(s.recordsWritten, 24);
     const files = readdirSync(dir).sort();
-    assert.equal(files, ['out.csv__0000', 'out.csv__0001']);
+    assert.equal(files, ['out__0000.csv', 'out__0001.csv']);
     const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
     assert.is(all, text.repeat(3));
     src.cleanup();

@@ -81,13 +81,16 @@ const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 8
 export function compileColumn(col: StreamColumn): ColumnSource {
   const type = columnType(col.type);
   if (!type) throw new ColumnProblem('type', `unknown type ${JSON.stringify(col.type)}; use long, double, decimal, string, bool, date or bytes`);
-  const pattern = col.dateFormat ?? col.format;
+  // FlinkX writes `"format": ""` for "no format"; a constant without one is read as any ISO-like date
+  // ("2020-08-09", "2020-08-09 10:00:00.123456"), a range in DataX's default format.
+  const pattern = (col.dateFormat ?? col.format) || undefined;
+  const patternKey = col.dateFormat ? 'dateFormat' : 'format';
   let fmt: DateFormat | undefined;
-  if (type === 'date') {
+  if (type === 'date' && (pattern !== undefined || col.value === undefined)) {
     try {
       fmt = compileDateFormat(pattern ?? DEFAULT_DATE_FORMAT);
     } catch (err) {
-      throw new ColumnProblem(col.dateFormat !== undefined ? 'dateFormat' : 'format', (err as Error).message);
+      throw new ColumnProblem(patternKey, (err as Error).message);
     }
   }
   if (col.random !== undefined && type === 'bool') {

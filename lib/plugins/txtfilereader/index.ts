@@ -89,7 +89,7 @@ const columnItemSchema: Schema = {
       properties: {
         index: { type: 'integer', min: 0, description: 'Field position in the line, from 0' },
         type: typeSchema,
-        format: dateFormatSchema,
+        format: { ...dateFormatSchema, check: (v: string) => (v === '' ? undefined : dateFormatProblem(v)) }, // FlinkX: "" is no format
         value: { type: 'any', description: 'A constant instead of a field' },
         name: { type: 'string', description: 'Column name (FlinkX); not used' },
       },
@@ -157,9 +157,11 @@ function normalize(p: TxtFileReaderParameter, path: string): Omit<ReaderTaskConf
       const at = `${path}.column[${i}]`;
       const type = columnType(String(col.type));
       if (!type) throw configError('FERRY_JOB_INVALID', `${at}.type`, `unknown column type ${JSON.stringify(col.type)}`);
-      const format = type === 'date' ? (col.format ?? p.dateFormat ?? null) : null;
-      if (col.format !== undefined) {
-        const problem = dateFormatProblem(col.format);
+      // FlinkX writes `"format": ""` for "no format"
+      const own = col.format || undefined;
+      const format = type === 'date' ? (own ?? p.dateFormat ?? null) : null;
+      if (own !== undefined) {
+        const problem = dateFormatProblem(own);
         if (problem) throw configError('FERRY_JOB_INVALID', `${at}.format`, problem);
       }
       if (col.value !== undefined) {

@@ -139,7 +139,10 @@ function normalize(p: TxtFileWriterParameter, path: string, baseDir: string): No
 export function outputNames(fileName: string, n: number, gzip: boolean): string[] {
   const ext = gzip ? '.gz' : '';
   if (n === 1) return [fileName + ext];
-  return Array.from({ length: n }, (_, i) => `${fileName}__${String(i).padStart(4, '0')}${ext}`);
+  // the task number goes before the file's own extension, so orders.csv gives orders__0000.csv
+  const dot = fileName.lastIndexOf('.');
+  const [stem, own] = dot > 0 ? [fileName.slice(0, dot), fileName.slice(dot)] : [fileName, ''];
+  return Array.from({ length: n }, (_, i) => `${stem}__${String(i).padStart(4, '0')}${own}${ext}`);
 }
 
 async function sizeOf(file: string): Promise<number | null> {
@@ -169,9 +172,15 @@ async function filesWithPrefix(dir: string, prefix: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  // task files of orders.csv are orders__0000.csv: they belong to it too
+  const dot = prefix.lastIndexOf('.');
+  const taskStem = dot > 0 ? `${prefix.slice(0, dot)}__` : undefined;
+  const own = dot > 0 ? prefix.slice(dot) : '';
+  const isTaskFile = (name: string): boolean =>
+    taskStem !== undefined && name.startsWith(taskStem) && /^\d{4}$/.test(name.slice(taskStem.length, taskStem.length + 4)) && name.slice(taskStem.length + 4).startsWith(own);
   const out: string[] = [];
   for (const name of names.sort()) {
-    if (!name.startsWith(prefix)) continue;
+    if (!name.startsWith(prefix) && !isTaskFile(name)) continue;
     const st = await stat(join(dir, name)).catch(() => undefined);
     if (st?.isFile()) out.push(name);
   }
