@@ -12,6 +12,7 @@ import type { JobSummary } from './container/summary.js';
 import type { Checkpoint, JobContext, Logger, WriterPlugin } from './plugin/spi.js';
 import { jobHash, loadTasks, stateDirOf } from './container/restore.js';
 import type { JobIssue } from './errors.js';
+import { createMissingTables } from './rdbms/create-table.js';
 
 export interface RunOptions {
   /** Values for `${name}` variables (CLI: -p name=value). */
@@ -64,6 +65,7 @@ export async function runJob(job: string | object, options: RunOptions = {}): Pr
   for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
   const baseDir = options.baseDir ?? process.cwd();
   const state = options.stateFile === undefined ? undefined : readStateFile(options.stateFile, baseDir);
+  await createMissingTables(spec.content, log);
   const container = new JobContainer(spec, {
     log,
     signal: options.signal,

@@ -11,6 +11,7 @@ import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
 import { serviceCommands } from './service-commands.js';
+import { copyJob, maskedCopyJob } from './copy-job.js';
 
 interface CommonArgs {
   p?: string[];
@@ -40,7 +41,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean }): Promise<void> {
+async function run(args: CommonArgs & { job: string | object; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   const controller = new AbortController();
   let interrupts = 0;
@@ -132,6 +133,33 @@ const commands = yargs(datax(hideBin(process.argv)))
     (a) => run(a as never),
   )
   .command(
+    'copy <source> <target>',
+    'copy tables between databases without a job file: ferry copy mysql://u:p@h/db postgres://u@h/db --table t',
+    (y) =>
+      y
+        .positional('source', { type: 'string', demandOption: true, describe: 'mysql://user:pass@host:3306/db or postgres://user@host:5432/db' })
+        .positional('target', { type: 'string', demandOption: true, describe: 'the same forms' })
+        .option('table', { type: 'string', array: true, demandOption: true, describe: 'a table to copy (repeatable); the target table has the same name' })
+        .option('channel', { type: 'number', describe: 'parallel tasks (default 1)' })
+        .option('create', { type: 'boolean', describe: 'create a missing target table from the source\'s columns (README: type mapping)' })
+        .option('print-job', { type: 'boolean', describe: 'print the job it builds (passwords masked) and run nothing' })
+        .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' }),
+    async (a) => {
+      let job: Record<string, unknown>;
+      try {
+        job = copyJob(a.source as string, a.target as string, { tables: (a.table as string[]) ?? [], channel: a.channel as number | undefined, create: a.create as boolean | undefined });
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+      if (a.printJob) {
+        process.stdout.write(maskedCopyJob(job) + '\n');
+        return;
+      }
+      await run({ ...(a as unknown as CommonArgs), job, ...(a.json ? { json: true } : {}), ...(a.quiet ? { quiet: true } : {}) });
+    },
+  )
+  .command(
     'validate <job>',
     'check a job file; print it resolved, secrets masked',
     (y) => jobArgs(y),
@@ -195,7 +223,7 @@ const commands = yargs(datax(hideBin(process.argv)))
   );
 
 const cli = serviceCommands(commands, fail)
-  .demandCommand(1, 'name a command: run, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
+  .demandCommand(1, 'name a command: run, copy, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
   .fail((msg, err) => {
