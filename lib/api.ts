@@ -13,6 +13,7 @@ import type { Checkpoint, JobContext, Logger, WriterPlugin } from './plugin/spi.
 import { jobHash, loadTasks, stateDirOf } from './container/restore.js';
 import type { JobIssue } from './errors.js';
 import { createMissingTables } from './rdbms/create-table.js';
+import type { PluginInfo } from './job/job-help.js';
 
 export interface RunOptions {
   /** Values for `${name}` variables (CLI: -p name=value). */
@@ -123,6 +124,17 @@ export async function listPlugins(plugins?: string[]): Promise<Array<{ name: str
     const kind = name.endsWith('writer') ? 'writer' : 'reader';
     const { plugin } = await registry.get(name, kind, 'plugins');
     out.push({ name, kind: plugin.kind, description: plugin.description });
+  }
+  return out;
+}
+
+/** Every plugin with its parameter schema (ferry plugins <name>, template, schema). */
+export async function describePlugins(plugins?: string[]): Promise<PluginInfo[]> {
+  const registry = await registryWith(plugins, undefined);
+  const out: PluginInfo[] = [];
+  for (const name of registry.names()) {
+    const { plugin } = await registry.get(name, name.endsWith('writer') ? 'writer' : 'reader', 'plugins');
+    out.push({ name, kind: plugin.kind, description: plugin.description, parameter: plugin.parameter });
   }
   return out;
 }

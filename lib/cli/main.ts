@@ -5,8 +5,11 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runJob, validateJob, listPlugins, jobState, explainJob } from '../api.js';
-import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError } from '../errors.js';
+import { runJob, validateJob, listPlugins, jobState, explainJob, describePlugins } from '../api.js';
+import { jobJsonSchema, jobTemplate, pluginKeys } from '../job/job-help.js';
+import { writeFileSync } from 'node:fs';
+import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError, configError } from '../errors.js';
+import type { PluginInfo } from '../job/job-help.js';
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
@@ -100,6 +103,14 @@ function datax(argv: string[]): string[] {
     }
   }
   return out;
+}
+
+/** A plugin by name; an unknown one is a usage error listing the known. */
+function findPlugin(all: PluginInfo[], name: string, option: string, kind?: 'reader' | 'writer'): PluginInfo {
+  const p = all.find((x) => x.name === name.toLowerCase() && (kind === undefined || x.kind === kind));
+  if (p) return p;
+  const known = all.filter((x) => kind === undefined || x.kind === kind).map((x) => x.name);
+  throw configError('FERRY_USAGE', option, `unknown ${kind ?? 'plugin'} "${name}"; known: ${known.join(', ')}`);
 }
 
 /** The job file and what resolves it, as `validate` and `state` take them. */
@@ -197,12 +208,62 @@ const commands = yargs(datax(hideBin(process.argv)))
     },
   )
   .command(
-    'plugins',
-    'list the readers and writers',
-    (y) => y.option('plugin', { type: 'string', array: true }),
+    'plugins [name]',
+    'list the readers and writers; with a name: its parameter keys, types and defaults',
+    (y) =>
+      y
+        .positional('name', { type: 'string', describe: 'a plugin: list its keys' })
+        .option('json', { type: 'boolean', describe: 'print it as JSON' })
+        .option('plugin', { type: 'string', array: true }),
     async (a) => {
       try {
-        for (const p of await listPlugins(a.plugin as string[] | undefined)) process.stdout.write(`${p.name.padEnd(18)} ${p.kind.padEnd(7)} ${p.description}\n`);
+        const all = await describePlugins(a.plugin as string[] | undefined);
+        if (a.name === undefined) {
+          if (a.json) process.stdout.write(JSON.stringify(all.map(({ name, kind, description }) => ({ name, kind, description }))) + '\n');
+          else for (const p of await listPlugins(a.plugin as string[] | undefined)) process.stdout.write(`${p.name.padEnd(18)} ${p.kind.padEnd(7)} ${p.description}\n`);
+          return;
+        }
+        const p = findPlugin(all, a.name as string, 'name');
+        const keys = pluginKeys(p.parameter);
+        if (a.json) {
+          process.stdout.write(JSON.stringify({ name: p.name, kind: p.kind, description: p.description, keys }) + '\n');
+          return;
+        }
+        const width = Math.max(...keys.map((k) => k.key.length)) + 2;
+        process.stdout.write(`${p.name} (${p.kind}): ${p.description}\n`);
+        for (const k of keys) process.stdout.write(`  ${k.key.padEnd(width)}${k.required ? 'required  ' : '          '}${k.type}${k.description ? `: ${k.description}` : ''}\n`);
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'template',
+    'print a job skeleton for a reader and a writer (datax.py -r -w)',
+    (y) =>
+      y
+        .option('r', { alias: 'reader', type: 'string', demandOption: true, describe: 'the reader, e.g. mysqlreader' })
+        .option('w', { alias: 'writer', type: 'string', demandOption: true, describe: 'the writer, e.g. postgresqlwriter' })
+        .option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const all = await describePlugins(a.plugin as string[] | undefined);
+        const job = jobTemplate(findPlugin(all, a.r as string, '-r', 'reader'), findPlugin(all, a.w as string, '-w', 'writer'));
+        process.stdout.write(JSON.stringify(job, null, 2) + '\n');
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'schema',
+    'print (or write with -o) a JSON Schema of the job file, for "$schema": "./job.schema.json" in editors',
+    (y) => y.option('o', { alias: 'output', type: 'string', describe: 'write it to this file' }).option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const text = JSON.stringify(jobJsonSchema(await describePlugins(a.plugin as string[] | undefined)), null, 2) + '\n';
+        if (a.o !== undefined) writeFileSync(a.o as string, text);
+        else process.stdout.write(text);
       } catch (err) {
         fail(err, a.verbose as boolean | undefined);
       }
@@ -223,7 +284,7 @@ const commands = yargs(datax(hideBin(process.argv)))
   );
 
 const cli = serviceCommands(commands, fail)
-  .demandCommand(1, 'name a command: run, copy, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
+  .demandCommand(1, 'name a command: run, copy, template, schema, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
   .fail((msg, err) => {
