@@ -14,6 +14,7 @@ import { jobHash, loadTasks, stateDirOf } from './container/restore.js';
 import type { JobIssue } from './errors.js';
 import { createMissingTables } from './rdbms/create-table.js';
 import type { PluginInfo } from './job/job-help.js';
+import type { JobConfig } from './job/job-config.js';
 
 export interface RunOptions {
   /** Values for `${name}` variables (CLI: -p name=value). */
@@ -59,7 +60,16 @@ function loadOptions(options: RunOptions, registry: PluginRegistry): LoadOptions
   return o;
 }
 
-export async function runJob(job: string | object, options: RunOptions = {}): Promise<JobSummary> {
+/**
+ * A job object typed as a job file, for completion and checks in an editor:
+ * `runJob(defineJob({ job: { content: [...] } }))` (as vite's defineConfig). runJob itself also
+ * takes a job built at run time as any object: the loader validates it either way.
+ */
+export function defineJob(job: JobConfig): JobConfig {
+  return job;
+}
+
+export async function runJob(job: string | JobConfig | object, options: RunOptions = {}): Promise<JobSummary> {
   const log = options.log ?? SILENT;
   const registry = await registryWith(options.plugins, options.baseDir);
   const spec = await loadJob(job, loadOptions(options, registry));
