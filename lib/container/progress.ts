@@ -74,8 +74,9 @@ export class ProgressTracker {
         at: now,
         records: p.recordsWritten,
         bytes: p.bytesWritten,
-        rps: ((p.recordsWritten - this.last.records) * 1000) / dt,
-        bps: ((p.bytesWritten - this.last.bytes) * 1000) / dt,
+        // Smoothed (EWMA, ~2 s): a raw rate per refresh jumps with each batch commit.
+        rps: smooth(this.last.rps, ((p.recordsWritten - this.last.records) * 1000) / dt, dt, this.last.at === this.started),
+        bps: smooth(this.last.bps, ((p.bytesWritten - this.last.bytes) * 1000) / dt, dt, this.last.at === this.started),
       };
     }
     p.recordsPerSecond = this.last.rps;
@@ -88,6 +89,12 @@ export class ProgressTracker {
     }
     return p;
   }
+}
+
+function smooth(prev: number, now: number, dtMs: number, first: boolean): number {
+  if (first) return now;
+  const alpha = 1 - Math.exp(-dtMs / 2000);
+  return prev + alpha * (now - prev);
 }
 
 export function formatBytes(n: number): string {
@@ -112,19 +119,29 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-/** The TTY line: records, bytes, speed, percent and ETA when known. */
-export function formatLiveLine(p: JobProgress): string {
-  const parts = [
-    `${formatCount(p.recordsWritten)} records`,
-    formatBytes(p.bytesWritten),
-    `${formatCount(p.recordsPerSecond)} rec/s`,
-    `${formatBytes(p.bytesPerSecond)}/s`,
+/**
+ * The TTY line: elapsed, records, speed, percent and ETA when known, dirty, tasks. At most
+ * `width - 1` characters: fields are dropped whole, least useful first, never cut mid-word.
+ */
+export function formatLiveLine(p: JobProgress, width = Infinity): string {
+  const fields: Array<{ text: string; keep: number }> = [
+    { text: formatDuration(p.elapsedMs), keep: 3 },
+    { text: `${formatCount(p.recordsWritten)} records`, keep: 9 },
+    { text: formatBytes(p.bytesWritten), keep: 1 },
+    { text: `${formatCount(p.recordsPerSecond)} rec/s`, keep: 5 },
+    { text: `${formatBytes(p.bytesPerSecond)}/s`, keep: 0 },
   ];
-  if (p.percent !== undefined) parts.push(`${p.percent.toFixed(1)}%`);
-  if (p.etaSeconds !== undefined && p.percent !== undefined && p.percent < 100) parts.push(`ETA ${formatDuration(p.etaSeconds * 1000)}`);
-  if (p.dirtyRecords > 0) parts.push(`${formatCount(p.dirtyRecords)} dirty`);
-  parts.push(`tasks ${p.tasks.finished}/${p.tasks.total}`);
-  return parts.join(' | ');
+  if (p.percent !== undefined) fields.push({ text: `${p.percent.toFixed(1)}%`, keep: 8 });
+  if (p.etaSeconds !== undefined && p.percent !== undefined && p.percent < 100) fields.push({ text: `ETA ${formatDuration(p.etaSeconds * 1000)}`, keep: 7 });
+  if (p.dirtyRecords > 0) fields.push({ text: `${formatCount(p.dirtyRecords)} dirty`, keep: 6 });
+  fields.push({ text: `tasks ${p.tasks.finished}/${p.tasks.total}`, keep: 4 });
+  const line = (fs: typeof fields): string => fs.map((f) => f.text).join(' | ');
+  let shown = fields;
+  while (shown.length > 1 && line(shown).length > width - 1) {
+    const least = shown.reduce((a, b) => (b.keep < a.keep ? b : a));
+    shown = shown.filter((f) => f !== least);
+  }
+  return line(shown);
 }
 
 /** The periodic log line, with DataX's fields. */
