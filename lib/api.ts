@@ -12,6 +12,9 @@ import type { JobSummary } from './container/summary.js';
 import type { Checkpoint, JobContext, Logger, WriterPlugin } from './plugin/spi.js';
 import { jobHash, loadTasks, stateDirOf } from './container/restore.js';
 import type { JobIssue } from './errors.js';
+import { createMissingTables } from './rdbms/create-table.js';
+import type { PluginInfo } from './job/job-help.js';
+import type { JobConfig } from './job/job-config.js';
 
 export interface RunOptions {
   /** Values for `${name}` variables (CLI: -p name=value). */
@@ -57,13 +60,23 @@ function loadOptions(options: RunOptions, registry: PluginRegistry): LoadOptions
   return o;
 }
 
-export async function runJob(job: string | object, options: RunOptions = {}): Promise<JobSummary> {
+/**
+ * A job object typed as a job file, for completion and checks in an editor:
+ * `runJob(defineJob({ job: { content: [...] } }))` (as vite's defineConfig). runJob itself also
+ * takes a job built at run time as any object: the loader validates it either way.
+ */
+export function defineJob(job: JobConfig): JobConfig {
+  return job;
+}
+
+export async function runJob(job: string | JobConfig | object, options: RunOptions = {}): Promise<JobSummary> {
   const log = options.log ?? SILENT;
   const registry = await registryWith(options.plugins, options.baseDir);
   const spec = await loadJob(job, loadOptions(options, registry));
   for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
   const baseDir = options.baseDir ?? process.cwd();
   const state = options.stateFile === undefined ? undefined : readStateFile(options.stateFile, baseDir);
+  await createMissingTables(spec.content, log);
   const container = new JobContainer(spec, {
     log,
     signal: options.signal,
@@ -121,6 +134,17 @@ export async function listPlugins(plugins?: string[]): Promise<Array<{ name: str
     const kind = name.endsWith('writer') ? 'writer' : 'reader';
     const { plugin } = await registry.get(name, kind, 'plugins');
     out.push({ name, kind: plugin.kind, description: plugin.description });
+  }
+  return out;
+}
+
+/** Every plugin with its parameter schema (ferry plugins <name>, template, schema). */
+export async function describePlugins(plugins?: string[]): Promise<PluginInfo[]> {
+  const registry = await registryWith(plugins, undefined);
+  const out: PluginInfo[] = [];
+  for (const name of registry.names()) {
+    const { plugin } = await registry.get(name, name.endsWith('writer') ? 'writer' : 'reader', 'plugins');
+    out.push({ name, kind: plugin.kind, description: plugin.description, parameter: plugin.parameter });
   }
   return out;
 }

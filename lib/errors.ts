@@ -3,6 +3,8 @@
  * code (0 success, 1 job failed, 2 bad job file or usage, 3 error limit exceeded). Errors cross worker threads as
  * SerializedError data because piscina and comlink drop custom properties.
  */
+import type { JobSummary } from './container/summary.js';
+
 export type ErrorCode =
   | 'FERRY_JOB_NOT_FOUND'
   | 'FERRY_JOB_PARSE'
@@ -71,8 +73,9 @@ export function configError(code: ErrorCode, path: string, message: string): Job
 
 /** The job ran and failed; `summary` says what was written before it stopped. Exit code 1. */
 export class JobFailedError extends FerryError {
-  summary: unknown;
-  constructor(code: ErrorCode, message: string, summary?: unknown, options?: { cause?: unknown }) {
+  /** Absent when the job failed before any task ran. */
+  summary: JobSummary | undefined;
+  constructor(code: ErrorCode, message: string, summary?: JobSummary, options?: { cause?: unknown }) {
     super(code, message, options);
     this.name = 'JobFailedError';
     this.summary = summary;
@@ -84,7 +87,7 @@ export class JobFailedError extends FerryError {
  * tell "the data is bad" (look at the dirty file) from "the job broke" (exit 1).
  */
 export class ErrorLimitError extends JobFailedError {
-  constructor(message: string, summary?: unknown) {
+  constructor(message: string, summary?: JobSummary) {
     super('FERRY_ERROR_LIMIT', message, summary);
     this.name = 'ErrorLimitError';
   }

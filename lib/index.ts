@@ -1,6 +1,7 @@
-export { runJob, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidationReport, type JobState } from './api.js';
+export { runJob, defineJob, describePlugins, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidationReport, type JobState } from './api.js';
+export type { JobConfig, ContentConfig, SettingConfig, PluginConfig, ReaderName, WriterName } from './job/job-config.js';
 export type { JobSummary, PhaseTimes } from './container/summary.js';
 export type { ContentPath } from './container/job-container.js';
 export type { JobProgress } from './container/progress.js';
-export { FerryError, JobConfigError, JobFailedError, PluginError, EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, type ErrorCode, type JobIssue } from './errors.js';
+export { FerryError, JobConfigError, JobFailedError, ErrorLimitError, PluginError, EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_ERROR_LIMIT, type ErrorCode, type JobIssue } from './errors.js';
 export { submitRun, getRun, listRuns, runLog, followLog, cancelRun, RUN_STATES, type ClientOptions, type RunEnd, type RunState, type RunView, type RunDetail, type RunTransition, type LogLine, type SubmitRequest } from './service/index.js';

@@ -41,7 +41,8 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
   else stopping.abort();
 
   const report = (): void => {
-    const tasks = [...running].map((a) => a.snapshot('running')).concat([...waiting.values()]);
+    // Ended tasks too: the main thread counts tasks done as they end, not when the group returns.
+    const tasks = [...running].map((a) => a.snapshot('running')).concat([...waiting.values()], reports.map(stats));
     void sink.progress({ taskGroupId: spec.taskGroupId, tasks });
   };
   const timer = setInterval(report, spec.progressIntervalMs);
@@ -88,6 +89,11 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
   }
   reports.sort((a, b) => a.taskId - b.taskId);
   return { taskGroupId: spec.taskGroupId, tasks: reports };
+}
+
+/** A report without its error and reader report: the progress sink only counts. */
+function stats({ error: _e, readerReport: _r, ...rest }: TaskReport): TaskStats {
+  return rest;
 }
 
 function notRun(task: TaskSpec, attempt: number, reason: string): TaskReport {

@@ -5,14 +5,17 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runJob, validateJob, listPlugins, jobState, explainJob } from '../api.js';
+import { runJob, validateJob, listPlugins, jobState, explainJob, describePlugins } from '../api.js';
+import { jobJsonSchema, jobTemplate, pluginKeys } from '../job/job-help.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, FerryError, JobConfigError, JobFailedError, configError } from '../errors.js';
+import type { PluginInfo } from '../job/job-help.js';
 import { parseParams } from '../job/params.js';
 import { Console, formatSummary, progressPrinter } from './output.js';
 import type { JobSummary } from '../container/summary.js';
 import { serviceCommands } from './service-commands.js';
+import { copyJob, maskedCopyJob } from './copy-job.js';
 import { parseJobText } from '../job/read.js';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** ferry's own version, from the package.json beside dist/ (not the one in the working directory). */
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -65,7 +68,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string }): Promise<void> {
+async function run(args: CommonArgs & { job: string | object; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   if (args.logFile !== undefined) {
     let fd: number;
@@ -147,6 +150,14 @@ function datax(argv: string[]): string[] {
   return out;
 }
 
+/** A plugin by name; an unknown one is a usage error listing the known. */
+function findPlugin(all: PluginInfo[], name: string, option: string, kind?: 'reader' | 'writer'): PluginInfo {
+  const p = all.find((x) => x.name === name.toLowerCase() && (kind === undefined || x.kind === kind));
+  if (p) return p;
+  const known = all.filter((x) => kind === undefined || x.kind === kind).map((x) => x.name);
+  throw configError('FERRY_USAGE', option, `unknown ${kind ?? 'plugin'} "${name}"; known: ${known.join(', ')}`);
+}
+
 /** The job file and what resolves it, as `validate` and `state` take them. */
 function jobArgs<T>(y: Argv<T>) {
   return y
@@ -188,6 +199,33 @@ const commands = yargs(argv)
     (a) => run(a as never),
   )
   .command(
+    'copy <source> <target>',
+    'copy tables between databases without a job file: ferry copy mysql://u:p@h/db postgres://u@h/db --table t',
+    (y) =>
+      y
+        .positional('source', { type: 'string', demandOption: true, describe: 'mysql://user:pass@host:3306/db or postgres://user@host:5432/db' })
+        .positional('target', { type: 'string', demandOption: true, describe: 'the same forms' })
+        .option('table', { type: 'string', array: true, demandOption: true, describe: 'a table to copy (repeatable); the target table has the same name' })
+        .option('channel', { type: 'number', describe: 'parallel tasks (default 1)' })
+        .option('create', { type: 'boolean', describe: 'create a missing target table from the source\'s columns (README: type mapping)' })
+        .option('print-job', { type: 'boolean', describe: 'print the job it builds (passwords masked) and run nothing' })
+        .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
+        .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' }),
+    async (a) => {
+      let job: Record<string, unknown>;
+      try {
+        job = copyJob(a.source as string, a.target as string, { tables: (a.table as string[]) ?? [], channel: a.channel as number | undefined, create: a.create as boolean | undefined });
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+      if (a.printJob) {
+        process.stdout.write(maskedCopyJob(job) + '\n');
+        return;
+      }
+      await run({ ...(a as unknown as CommonArgs), job, ...(a.json ? { json: true } : {}), ...(a.quiet ? { quiet: true } : {}) });
+    },
+  )
+  .command(
     'validate <job>',
     'check a job file; print it resolved, secrets masked',
     (y) => jobArgs(y),
@@ -225,12 +263,62 @@ const commands = yargs(argv)
     },
   )
   .command(
-    'plugins',
-    'list the readers and writers',
-    (y) => y.option('plugin', { type: 'string', array: true }),
+    'plugins [name]',
+    'list the readers and writers; with a name: its parameter keys, types and defaults',
+    (y) =>
+      y
+        .positional('name', { type: 'string', describe: 'a plugin: list its keys' })
+        .option('json', { type: 'boolean', describe: 'print it as JSON' })
+        .option('plugin', { type: 'string', array: true }),
     async (a) => {
       try {
-        for (const p of await listPlugins(a.plugin as string[] | undefined)) process.stdout.write(`${p.name.padEnd(18)} ${p.kind.padEnd(7)} ${p.description}\n`);
+        const all = await describePlugins(a.plugin as string[] | undefined);
+        if (a.name === undefined) {
+          if (a.json) process.stdout.write(JSON.stringify(all.map(({ name, kind, description }) => ({ name, kind, description }))) + '\n');
+          else for (const p of await listPlugins(a.plugin as string[] | undefined)) process.stdout.write(`${p.name.padEnd(18)} ${p.kind.padEnd(7)} ${p.description}\n`);
+          return;
+        }
+        const p = findPlugin(all, a.name as string, 'name');
+        const keys = pluginKeys(p.parameter);
+        if (a.json) {
+          process.stdout.write(JSON.stringify({ name: p.name, kind: p.kind, description: p.description, keys }) + '\n');
+          return;
+        }
+        const width = Math.max(...keys.map((k) => k.key.length)) + 2;
+        process.stdout.write(`${p.name} (${p.kind}): ${p.description}\n`);
+        for (const k of keys) process.stdout.write(`  ${k.key.padEnd(width)}${k.required ? 'required  ' : '          '}${k.type}${k.description ? `: ${k.description}` : ''}\n`);
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'template',
+    'print a job skeleton for a reader and a writer (datax.py -r -w)',
+    (y) =>
+      y
+        .option('r', { alias: 'reader', type: 'string', demandOption: true, describe: 'the reader, e.g. mysqlreader' })
+        .option('w', { alias: 'writer', type: 'string', demandOption: true, describe: 'the writer, e.g. postgresqlwriter' })
+        .option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const all = await describePlugins(a.plugin as string[] | undefined);
+        const job = jobTemplate(findPlugin(all, a.r as string, '-r', 'reader'), findPlugin(all, a.w as string, '-w', 'writer'));
+        process.stdout.write(JSON.stringify(job, null, 2) + '\n');
+      } catch (err) {
+        fail(err, a.verbose as boolean | undefined);
+      }
+    },
+  )
+  .command(
+    'schema',
+    'print (or write with -o) a JSON Schema of the job file, for "$schema": "./job.schema.json" in editors',
+    (y) => y.option('o', { alias: 'output', type: 'string', describe: 'write it to this file' }).option('plugin', { type: 'string', array: true }),
+    async (a) => {
+      try {
+        const text = JSON.stringify(jobJsonSchema(await describePlugins(a.plugin as string[] | undefined)), null, 2) + '\n';
+        if (a.o !== undefined) writeFileSync(a.o as string, text);
+        else process.stdout.write(text);
       } catch (err) {
         fail(err, a.verbose as boolean | undefined);
       }
@@ -251,7 +339,7 @@ const commands = yargs(argv)
   );
 
 const cli = serviceCommands(commands, fail)
-  .demandCommand(1, 'name a command: run, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
+  .demandCommand(1, 'name a command: run, copy, template, schema, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
   .alias('h', 'help')

@@ -54,6 +54,10 @@ export class Console implements Logger {
     this.line(message);
   }
 
+  get columns(): number {
+    return this.out.columns ?? 120;
+  }
+
   setLive(text: string): void {
     const cols = this.out.columns ?? 120;
     this.live = text.length > cols - 1 ? text.slice(0, cols - 1) : text;
@@ -68,7 +72,7 @@ export class Console implements Logger {
 
 /** On a TTY: the live line, refreshed often. Otherwise: DataX's log line every report interval. */
 export function progressPrinter(console: Console, reportIntervalMs: number): { intervalMs: number; onProgress: (p: JobProgress) => void } {
-  if (console.isTTY) return { intervalMs: 250, onProgress: (p) => console.setLive(formatLiveLine(p)) };
+  if (console.isTTY) return { intervalMs: 250, onProgress: (p) => console.setLive(formatLiveLine(p, console.columns)) };
   return { intervalMs: reportIntervalMs, onProgress: (p) => console.info(formatLogLine(p)) };
 }
 

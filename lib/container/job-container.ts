@@ -10,7 +10,7 @@ import { DirtyLog, dirtyFilePath } from './dirty-log.js';
 import { jobHash, loadTasks, saveTasks, stateDirOf } from './restore.js';
 import { join } from 'node:path';
 import { planTaskGroups } from './schedule.js';
-import { ProgressTracker, plural, type JobProgress } from './progress.js';
+import { ProgressTracker, plural, type Expected, type JobProgress } from './progress.js';
 import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../workers/messages.js';
 import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
@@ -230,7 +230,7 @@ export class JobContainer {
    * forgets older checkpoints; a resumed run (--resume) takes the saved tasks, skips the ones
    * whose checkpoint says done, and starts the others after their last committed value.
    */
-  private async restoreTasks(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: number | undefined }> {
+  private async restoreTasks(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: Expected | undefined }> {
     const r = this.job.settings.restore!;
     for (const [i, j] of jobs.entries()) {
       if (!j.writer.checkpoints || !j.writer.resetCheckpoints) {
@@ -241,7 +241,7 @@ export class JobContainer {
     const hash = jobHash(this.job.resolved);
     const dir = stateDirOf(this.job.baseDir, hash);
     let tasks: TaskSpec[];
-    let expected: number | undefined;
+    let expected: Expected | undefined;
     if (this.options.resume) {
       const saved = loadTasks(dir);
       if (!saved) throw configError('FERRY_USAGE', '--resume', `there is no earlier run of this job to resume (no ${join(dir, 'tasks.json')}): run it without --resume`);
@@ -275,9 +275,9 @@ export class JobContainer {
     return { tasks: run, expected: this.options.resume ? undefined : expected };
   }
 
-  private async split(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: number | undefined }> {
+  private async split(jobs: ContentJobs[]): Promise<{ tasks: TaskSpec[]; expected: Expected | undefined }> {
     const tasks: TaskSpec[] = [];
-    let expected: number | undefined = 0;
+    let expected: Expected | undefined = { records: 0, estimate: false };
     for (const [i, j] of jobs.entries()) {
       const c = this.job.content[i]!;
       const readerParams = await j.reader.split(this.job.settings.channel);
@@ -295,14 +295,16 @@ export class JobContainer {
           ...(c.transformers.length > 0 ? { transformers: c.transformers } : {}),
         });
       });
-      const e = j.reader.expectedRecords?.();
-      expected = e === undefined || expected === undefined ? undefined : expected + e;
+      const exact = j.reader.expectedRecords?.();
+      const guess = exact === undefined ? j.reader.estimatedRecords?.() : undefined;
+      const e = exact ?? guess;
+      expected = e === undefined || expected === undefined ? undefined : { records: expected.records + e, estimate: expected.estimate || guess !== undefined };
     }
     this.tasks = tasks;
-    return { tasks, expected: expected || undefined };
+    return { tasks, expected: expected && expected.records > 0 ? expected : undefined };
   }
 
-  private async schedule(tasks: TaskSpec[], expected: number | undefined): Promise<ScheduleResult> {
+  private async schedule(tasks: TaskSpec[], expected: Expected | undefined): Promise<ScheduleResult> {
     const s = this.job.settings;
     const plans = planTaskGroups(tasks.length, s.channel, s.taskGroupChannels, availableParallelism());
     const channels = plans.reduce((n, p) => n + p.channels, 0);

@@ -134,6 +134,7 @@ export const jobFileSchema: Schema = {
   type: 'object',
   required: ['job'],
   properties: {
+    $schema: { type: 'string', description: 'the JSON Schema editors complete from (ferry schema > job.schema.json); ignored by ferry' },
     job: {
       type: 'object',
       expected: 'an object {"content": [...], "setting": {...}}',

@@ -4,6 +4,7 @@
  * ReaderPlugin or WriterPlugin (see spi.ts); the worker imports the same module by URL.
  */
 import { pathToFileURL } from 'node:url';
+import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { configError, FerryError } from '../errors.js';
 import type { Plugin } from './spi.js';
@@ -68,9 +69,19 @@ export class PluginRegistry {
   }
 }
 
+let selfResolving = false;
+
+/** Once per thread (hooks do not reach worker threads in Node 20): 'ferry/plugin' resolves to this ferry. */
+function resolveSelf(): void {
+  if (selfResolving) return;
+  selfResolving = true;
+  register(new URL('./resolve-hook.js', import.meta.url));
+}
+
 /** Imports a plugin module and checks its shape. Used by the registry and by the worker. */
 export async function importPlugin(url: string, label = url): Promise<Plugin> {
   let mod: { default?: unknown };
+  if (!url.startsWith(new URL('../plugins/', import.meta.url).href)) resolveSelf();
   try {
     mod = (await import(url)) as { default?: unknown };
   } catch (err) {

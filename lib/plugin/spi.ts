@@ -150,6 +150,8 @@ export interface ReaderJob extends JobLifecycle {
   columnCount?(): number | undefined;
   /** Total records the job will read, when known: enables percent and ETA in the progress line. */
   expectedRecords?(): number | undefined;
+  /** An estimate of the records (a catalog's row count), when there is no exact count: percent and ETA shown as estimates (~42%). */
+  estimatedRecords?(): number | undefined;
   /**
    * After every task succeeded: the state the next run starts from (Embulk's config diff), from
    * the tasks' reports (ReaderTask.report, in task order). Plain JSON; kept in the state file.

@@ -84,6 +84,8 @@ export interface DbSession {
   columns(table: string): Promise<ColumnInfo[]>;
   /** Primary key columns, else the first unique key's; [] when the table has neither. */
   keyColumns(table: string): Promise<string[]>;
+  /** The catalog's row estimate (no scan); undefined when the catalog has none (never analyzed). */
+  estimatedRows(table: string): Promise<number | undefined>;
   writer(options: WriterOptions): Promise<TableWriter>;
   /**
    * setting.restore keeps each task's checkpoint in a small table of the target database,

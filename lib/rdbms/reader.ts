@@ -221,6 +221,8 @@ class RdbmsReaderJob implements ReaderJob {
   private offer: string[] | string | undefined;
   /** Incremental: each table's state key, how its values compare, and where its read started. */
   private starts: Array<{ key: string; kind: IncreKind; start: string | undefined }> = [];
+  /** Each source's row estimate for the progress line: the catalog's, else the splitPk range's width. */
+  private estimates: Array<number | undefined> = [];
 
   constructor(private readonly dialect: Dialect, private readonly ctx: JobContext<ReaderParams>) {}
 
@@ -347,6 +349,12 @@ class RdbmsReaderJob implements ReaderJob {
     }
     if (p.polling && p.splitPk) this.ctx.log.warn('polling reads each table with one task: splitPk is ignored');
     const splitPk = p.polling ? undefined : p.splitPk;
+    this.estimates = [];
+    for (const src of this.sources) {
+      // A where or an incremental start reads part of the table: the catalog's count would mislead.
+      const whole = src.table !== undefined && !src.where && !p.increColumn && !p.polling;
+      this.estimates.push(whole ? await src.session.estimatedRows(src.table!).catch(() => undefined) : undefined);
+    }
     if (!splitPk && !p.increColumn && this.ctx.restoreColumn === undefined) return this.sources.map((s) => s.task);
     const perTable = Math.max(1, Math.ceil(adviceNumber / Math.max(1, this.sources.length))) * (p.splitFactor ?? 5);
     const out: ReaderTaskParams[] = [];
@@ -402,6 +410,8 @@ class RdbmsReaderJob implements ReaderJob {
         out.push({ ...s.task, sql: `${plainSelect}${where()}`, incre });
         continue;
       }
+      // Keys may have gaps: the range's width is an upper bound, still better than no estimate.
+      if (this.estimates[i] === undefined && max !== null && min !== null) this.estimates[i] = Number(max - min + 1n);
       for (const cond of rangeConditions(pk, min, max, perTable)) {
         if (s.restore) out.push(ordered(s.restore.column, s.restore.kind, [cond]));
         else if (/ IS NULL$/.test(cond)) out.push({ ...s.task, sql: `${plainSelect}${where([cond])}`, incre }); // no key to resume after
@@ -428,6 +438,11 @@ class RdbmsReaderJob implements ReaderJob {
       conditions.push(max === null || max === undefined ? '1 = 0' : `${column} ${kind === 'int' ? '<=' : '<'} ${this.dialect.quoteLiteral(String(max))}`);
     }
     return { conditions, start };
+  }
+
+  estimatedRecords(): number | undefined {
+    if (this.estimates.length === 0 || this.estimates.includes(undefined)) return undefined;
+    return this.estimates.reduce<number>((n, e) => n + e!, 0);
   }
 
   polls(): boolean {

@@ -26,6 +26,7 @@ export interface WriterParams {
   batchByteSize?: number;
   conflictColumns?: string[];
   updateKey?: Record<string, string[]>;
+  createTable?: boolean;
 }
 
 /** A writer task: where to connect, and the TableWriter's options. */
@@ -63,6 +64,7 @@ export function writerSchema(dialect: DialectName): Schema {
       batchByteSize: { type: 'integer', min: 1024, description: 'bytes per batch (default 32 MB)' },
       conflictColumns: { type: 'array', items: { type: 'string' }, description: 'upsert keys (default: the primary key, else the first unique key)' },
       updateKey: { type: 'object', properties: {}, additional: { type: 'array', items: { type: 'string' } }, description: 'FlinkX: {"key": ["id"]}, as conflictColumns' },
+      createTable: { type: 'boolean', description: 'create the table when it does not exist, from the reader\'s table (README: type mapping); keys and NOT NULL kept' },
       sourceIds: { type: 'any', warn: 'Taiga data source ids: not used, ignored' },
     },
     required: ['connection'],

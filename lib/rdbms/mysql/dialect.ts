@@ -367,6 +367,13 @@ export class MysqlSession implements DbSession {
     return rows.map((r) => ({ name: text(r[0]), dbType: text(r[1]), nullable: text(r[2]) === 'YES' }));
   }
 
+  async estimatedRows(table: string): Promise<number | undefined> {
+    // InnoDB's TABLE_ROWS is a sampled estimate (exact for MyISAM); NULL for views.
+    const [row] = await this.describe('TABLES', 'TABLE_ROWS', table);
+    const n = Number(row?.[0]);
+    return n > 0 ? n : undefined;
+  }
+
   async keyColumns(table: string): Promise<string[]> {
     // information_schema lists a table's keys in the server's order: the primary key first,
     // then the unique keys.

@@ -287,6 +287,14 @@ class PgSession implements DbSession {
     }
   }
 
+  async estimatedRows(table: string): Promise<number | undefined> {
+    const oid = await this.tableOid(table);
+    // reltuples is -1 (PostgreSQL 14+) or 0 for a table never vacuumed or analyzed.
+    const res = await this.client.query({ text: 'SELECT reltuples::float8 FROM pg_catalog.pg_class WHERE oid = $1', values: [oid], rowMode: 'array' });
+    const n = Number(res.rows[0]?.[0]);
+    return n > 0 ? Math.round(n) : undefined;
+  }
+
   async keyColumns(table: string): Promise<string[]> {
     try {
       const oid = await this.tableOid(table);
