@@ -38,6 +38,8 @@ export interface RunOptions {
   stateFile?: string;
   /** setting.restore: go on from the last run's checkpoints (CLI `--resume`). */
   resume?: boolean;
+  /** An unknown key in the job file is an error (JobConfigError, exit 2) rather than a warning (CLI `--strict`). */
+  strict?: boolean;
 }
 
 const SILENT: Logger = { info: () => {}, warn: () => {} };
@@ -54,6 +56,7 @@ function loadOptions(options: RunOptions, registry: PluginRegistry): LoadOptions
   if (options.bizdate !== undefined) o.bizdate = options.bizdate;
   if (options.channel !== undefined) o.channel = options.channel;
   if (options.baseDir !== undefined) o.baseDir = options.baseDir;
+  if (options.strict) o.strict = true;
   return o;
 }
 

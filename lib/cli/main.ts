@@ -17,6 +17,7 @@ interface CommonArgs {
   bizdate?: string;
   plugin?: string[];
   verbose?: boolean;
+  strict?: boolean;
 }
 
 const console_ = new Console(process.stderr);
@@ -33,8 +34,9 @@ function fail(err: unknown, verbose: boolean | undefined): never {
   process.exit(code);
 }
 
-function common(args: CommonArgs): { params: Record<string, string>; bizdate?: string; plugins?: string[] } {
-  const o: { params: Record<string, string>; bizdate?: string; plugins?: string[] } = { params: parseParams(args.p ?? []) };
+function common(args: CommonArgs): { params: Record<string, string>; bizdate?: string; plugins?: string[]; strict?: boolean } {
+  const o: { params: Record<string, string>; bizdate?: string; plugins?: string[]; strict?: boolean } = { params: parseParams(args.p ?? []) };
+  if (args.strict) o.strict = true;
   if (args.bizdate !== undefined) o.bizdate = args.bizdate;
   if (args.plugin?.length) o.plugins = args.plugin;
   return o;
@@ -107,7 +109,8 @@ function jobArgs<T>(y: Argv<T>) {
     .positional('job', { type: 'string', demandOption: true })
     .option('p', { type: 'string', array: true })
     .option('bizdate', { type: 'string' })
-    .option('plugin', { type: 'string', array: true });
+    .option('plugin', { type: 'string', array: true })
+    .option('strict', { type: 'boolean', describe: 'an unknown key in the job file is an error, not a warning' });
 }
 
 const commands = yargs(datax(hideBin(process.argv)))
@@ -126,6 +129,7 @@ const commands = yargs(datax(hideBin(process.argv)))
         .option('json', { type: 'boolean', describe: 'print the summary as one JSON object on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no log lines or summary on stderr' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
+        .option('strict', { type: 'boolean', describe: 'an unknown key in the job file is an error, not a warning' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })
         .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
