@@ -101,8 +101,18 @@ export interface ValidationReport {
   warnings: JobIssue[];
 }
 
-export async function validateJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> = {}): Promise<ValidationReport> {
+export interface ValidateOptions extends Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> {
+  /**
+   * Also connect and check what the plugins' init checks (CLI `validate --check`): tables,
+   * columns, splitPk, where, querySql, the writer's target. A mistake there is a JobConfigError
+   * (exit 2) with its JSON path; a server that cannot be reached is a FerryError (exit 1) naming the reader or writer.
+   */
+  check?: boolean;
+}
+
+export async function validateJob(job: string | object, options: ValidateOptions = {}): Promise<ValidationReport> {
   const { job: masked, warnings } = await inspectJob(job, options);
+  if (options.check) await explainJob(job, options);
   return { job: masked, warnings };
 }
 

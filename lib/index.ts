@@ -1,4 +1,4 @@
-export { runJob, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidationReport, type JobState } from './api.js';
+export { runJob, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidateOptions, type ValidationReport, type JobState } from './api.js';
 export type { JobSummary, PhaseTimes } from './container/summary.js';
 export type { ContentPath } from './container/job-container.js';
 export type { JobProgress } from './container/progress.js';

@@ -138,10 +138,10 @@ const commands = yargs(datax(hideBin(process.argv)))
   .command(
     'validate <job>',
     'check a job file; print it resolved, secrets masked',
-    (y) => jobArgs(y),
+    (y) => jobArgs(y).option('check', { type: 'boolean', describe: 'also connect: check tables, columns, splitPk, where, querySql and the writer\'s target' }),
     async (a) => {
       try {
-        const report = await validateJob(a.job as string, common(a as CommonArgs));
+        const report = await validateJob(a.job as string, { ...common(a as CommonArgs), check: a.check === true });
         for (const w of report.warnings) console_.warn(`${w.path}: ${w.message}`);
         process.stdout.write(JSON.stringify(report.job, null, 2) + '\n');
       } catch (err) {
