@@ -41,6 +41,8 @@ export interface RunOptions {
   stateFile?: string;
   /** setting.restore: go on from the last run's checkpoints (CLI `--resume`). */
   resume?: boolean;
+  /** An unknown key in the job file is an error (JobConfigError, exit 2) rather than a warning (CLI `--strict`). */
+  strict?: boolean;
 }
 
 const SILENT: Logger = { info: () => {}, warn: () => {} };
@@ -57,6 +59,7 @@ function loadOptions(options: RunOptions, registry: PluginRegistry): LoadOptions
   if (options.bizdate !== undefined) o.bizdate = options.bizdate;
   if (options.channel !== undefined) o.channel = options.channel;
   if (options.baseDir !== undefined) o.baseDir = options.baseDir;
+  if (options.strict) o.strict = true;
   return o;
 }
 
@@ -111,8 +114,18 @@ export interface ValidationReport {
   warnings: JobIssue[];
 }
 
-export async function validateJob(job: string | object, options: Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> = {}): Promise<ValidationReport> {
+export interface ValidateOptions extends Omit<RunOptions, 'signal' | 'onProgress' | 'progressIntervalMs' | 'log'> {
+  /**
+   * Also connect and check what the plugins' init checks (CLI `validate --check`): tables,
+   * columns, splitPk, where, querySql, the writer's target. A mistake there is a JobConfigError
+   * (exit 2) with its JSON path; a server that cannot be reached is a FerryError (exit 1) naming the reader or writer.
+   */
+  check?: boolean;
+}
+
+export async function validateJob(job: string | object, options: ValidateOptions = {}): Promise<ValidationReport> {
   const { job: masked, warnings } = await inspectJob(job, options);
+  if (options.check) await explainJob(job, options);
   return { job: masked, warnings };
 }
 

@@ -1,4 +1,4 @@
-export { runJob, defineJob, describePlugins, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidationReport, type JobState } from './api.js';
+export { runJob, defineJob, describePlugins, explainJob, validateJob, listPlugins, jobState, type RunOptions, type ValidateOptions, type ValidationReport, type JobState } from './api.js';
 export type { JobConfig, ContentConfig, SettingConfig, PluginConfig, ReaderName, WriterName } from './job/job-config.js';
 export type { JobSummary, PhaseTimes } from './container/summary.js';
 export type { ContentPath } from './container/job-container.js';

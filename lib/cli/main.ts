@@ -26,6 +26,7 @@ interface CommonArgs {
   bizdate?: string;
   plugin?: string[];
   verbose?: boolean;
+  strict?: boolean;
 }
 
 const console_ = new Console(process.stderr);
@@ -61,8 +62,9 @@ function fail(err: unknown, verbose: boolean | undefined): never {
   process.exit(code);
 }
 
-function common(args: CommonArgs): { params: Record<string, string>; bizdate?: string; plugins?: string[] } {
-  const o: { params: Record<string, string>; bizdate?: string; plugins?: string[] } = { params: parseParams(args.p ?? []) };
+function common(args: CommonArgs): { params: Record<string, string>; bizdate?: string; plugins?: string[]; strict?: boolean } {
+  const o: { params: Record<string, string>; bizdate?: string; plugins?: string[]; strict?: boolean } = { params: parseParams(args.p ?? []) };
+  if (args.strict) o.strict = true;
   if (args.bizdate !== undefined) o.bizdate = args.bizdate;
   if (args.plugin?.length) o.plugins = args.plugin;
   return o;
@@ -164,7 +166,8 @@ function jobArgs<T>(y: Argv<T>) {
     .positional('job', { type: 'string', demandOption: true })
     .option('p', { type: 'string', array: true })
     .option('bizdate', { type: 'string' })
-    .option('plugin', { type: 'string', array: true });
+    .option('plugin', { type: 'string', array: true })
+    .option('strict', { type: 'boolean', describe: 'an unknown key in the job file is an error, not a warning' });
 }
 
 const argv = datax(hideBin(process.argv));
@@ -193,6 +196,7 @@ const commands = yargs(argv)
         .option('quiet', { type: 'boolean', describe: 'no log lines (INFO and WARN) or summary on stderr; errors still show' })
         .option('log-file', { type: 'string', describe: 'also append the log lines, errors and summary to this file (--quiet or not)' })
         .option('plugin', { type: 'string', array: true, describe: 'load a plugin module (repeatable)' })
+        .option('strict', { type: 'boolean', describe: 'an unknown key in the job file is an error, not a warning' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })
         .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
@@ -228,10 +232,10 @@ const commands = yargs(argv)
   .command(
     'validate <job>',
     'check a job file; print it resolved, secrets masked',
-    (y) => jobArgs(y),
+    (y) => jobArgs(y).option('check', { type: 'boolean', describe: 'also connect: check tables, columns, splitPk, where, querySql and the writer\'s target' }),
     async (a) => {
       try {
-        const report = await validateJob(a.job as string, common(a as CommonArgs));
+        const report = await validateJob(a.job as string, { ...common(a as CommonArgs), check: a.check === true });
         for (const w of report.warnings) console_.warn(`${w.path}: ${w.message}`);
         process.stdout.write(JSON.stringify(report.job, null, 2) + '\n');
       } catch (err) {

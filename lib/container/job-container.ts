@@ -48,6 +48,19 @@ interface ContentJobs {
   writer: WriterJob;
 }
 
+/**
+ * A reader's or writer's init: a failure that is not a job-file mistake (a server that cannot be
+ * reached) says which side it was, since both often name the same kind of database.
+ */
+async function side<T>(kind: 'reader' | 'writer', ref: { path: string; name: string }, init: () => Promise<T> | T): Promise<T> {
+  try {
+    return await init();
+  } catch (err) {
+    if (!(err instanceof FerryError) || err.exitCode === 2) throw err;
+    throw new FerryError(err.code, `the ${kind} (${ref.name}, ${ref.path.replace(/\.parameter$/, '')}): ${err.message}`, { cause: err, retryable: err.retryable });
+  }
+}
+
 /** The path a job.content entry's tasks take, and why: what `ferry run --explain` prints. */
 export interface ContentPath {
   content: number;
@@ -158,8 +171,8 @@ export class JobContainer {
             state: options.state?.[i] ?? undefined,
             restoreColumn: job.settings.restore?.column,
           });
-          const reader = await (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader));
-          const writer = await (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer));
+          const reader = await side('reader', c.reader, () => (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader)));
+          const writer = await side('writer', c.writer, () => (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer)));
           jobs.push({ reader, writer });
           if (reader.polls?.()) this.polling = true;
           const rc = reader.columnCount?.();

@@ -139,6 +139,7 @@ export const jobFileSchema: Schema = {
       type: 'object',
       expected: 'an object {"content": [...], "setting": {...}}',
       required: ['content'],
+      moved: { core: 'it belongs at the top level, beside "job"' },
       properties: {
         content: { type: 'array', minItems: 1, items: contentEntry, expected: 'a non-empty array of {"reader": ..., "writer": ...} pairs' },
         setting,

@@ -11,7 +11,7 @@ import { readDataxHabits } from './datax-habits.js';
 import { validateJobStructure } from './job-schema.js';
 import { collectSecrets, maskSecrets, maskText, secretKeysOf } from './mask.js';
 import { checkTop, isPlainObject, parseJobText, readJobText } from './read.js';
-import { childPath, validate } from './schema.js';
+import { childPath, isUnknownKey, validate } from './schema.js';
 import { checkChannelOverride, jobSettings } from './settings.js';
 import type { ContentSpec, JobSettings, JobSpec, PluginRef } from './types.js';
 import { resolveVariables, variableContext } from './variables.js';
@@ -30,6 +30,8 @@ export interface LoadOptions {
   channel?: number;
   /** For a job given as an object: what relative paths resolve against (default: cwd). A job file's own directory is used for a path. */
   baseDir?: string;
+  /** `--strict`: an unknown key is an error (exit 2), not a warning. */
+  strict?: boolean;
 }
 
 export interface ValidatedJob {
@@ -102,6 +104,11 @@ async function load(input: string | object, options: LoadOptions): Promise<{ spe
       for (const issue of issues) problems.push({ ...issue, code: 'FERRY_JOB_INVALID' });
       if (reader && writer) content.push({ index, reader, writer, transformers });
     }
+  }
+
+  if (options.strict) {
+    for (const w of warnings.filter(isUnknownKey)) problems.push({ ...w, code: 'FERRY_JOB_INVALID' });
+    warnings.splice(0, warnings.length, ...warnings.filter((w) => !isUnknownKey(w)));
   }
 
   const secrets = collectSecrets(resolved, secretKeys);

@@ -6,6 +6,7 @@
  */
 import type { JobIssue } from '../errors.js';
 import { describeValue } from './describe.js';
+import { nearest } from '../util/nearest.js';
 
 interface Common {
   /** Shown in `ferry plugins` and the README. */
@@ -32,7 +33,8 @@ export type Schema = Common &
     | { type: 'number' | 'integer'; min?: number; max?: number }
     | { type: 'boolean' }
     | { type: 'array'; items: Schema; minItems?: number }
-    | { type: 'object'; properties: Record<string, Schema>; required?: readonly string[]; additional?: Schema | 'allow' }
+    /** `moved`: keys that are known elsewhere in the file, with where they belong (`core` inside `job`). */
+    | { type: 'object'; properties: Record<string, Schema>; required?: readonly string[]; additional?: Schema | 'allow'; moved?: Record<string, string> }
     /** The first option whose type matches is used; `expected` names them all for the message. */
     | { type: 'oneOf'; options: Schema[]; expected: string }
     | { type: 'any' }
@@ -150,7 +152,7 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
         if (sub) validate(v, sub, keyPath, result);
         else if (schema.additional === 'allow') continue;
         else if (schema.additional) validate(v, schema.additional, keyPath, result);
-        else result.warnings.push({ path: keyPath, message: 'unknown key, ignored' });
+        else result.warnings.push(unknownKey(keyPath, key, schema));
       }
       return;
     }
@@ -162,6 +164,22 @@ function checkType(value: unknown, schema: Schema, path: string, result: Validat
     default:
       return;
   }
+}
+
+const unknownKeys = new WeakSet<JobIssue>();
+
+/** Whether a warning is about an unknown key (an error under `--strict`). */
+export function isUnknownKey(issue: JobIssue): boolean {
+  return unknownKeys.has(issue);
+}
+
+function unknownKey(path: string, key: string, schema: { properties: Record<string, Schema>; moved?: Record<string, string> }): JobIssue {
+  const moved = schema.moved && Object.hasOwn(schema.moved, key) ? schema.moved[key] : undefined;
+  const near = moved === undefined ? nearest(key, Object.keys(schema.properties)) : undefined;
+  const message = moved !== undefined ? `unknown key here: ${moved}` : near !== undefined ? `unknown key; did you mean ${JSON.stringify(near)}?` : 'unknown key, ignored';
+  const issue = { path, message };
+  unknownKeys.add(issue);
+  return issue;
 }
 
 /** Paths of every key marked secret, for masking (`password`, and anything a plugin marks). */

@@ -8,6 +8,7 @@ import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { configError, FerryError } from '../errors.js';
 import type { Plugin } from './spi.js';
+import { nearest } from '../util/nearest.js';
 
 const BUILTIN: Record<string, string> = {
   streamreader: '../plugins/streamreader/index.js',
@@ -56,7 +57,7 @@ export class PluginRegistry {
     const url = this.modules.get(name);
     if (!url) {
       const known = this.names().filter((n) => n.endsWith(kind));
-      const near = known.find((n) => editDistance(n, name.toLowerCase()) <= 2);
+      const near = nearest(name, known);
       const hint = near ? `did you mean "${near}"? ` : '';
       throw configError('FERRY_PLUGIN_UNKNOWN', path, `unknown ${kind} "${name}"; ${hint}known ${kind}s: ${known.join(', ')}`);
     }
@@ -92,15 +93,4 @@ export async function importPlugin(url: string, label = url): Promise<Plugin> {
     throw new FerryError('FERRY_PLUGIN_LOAD', `plugin ${label} must default-export a reader or writer plugin (name, kind, parameter, createJob, createTask)`);
   }
   return plugin as Plugin;
-}
-
-/** Levenshtein distance, for "did you mean" on a misspelt plugin name. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

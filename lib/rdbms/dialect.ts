@@ -113,6 +113,12 @@ export interface Dialect {
   quoteLiteral(value: string): string;
   /** An expression's value as the database's text (increColumn locations are kept as text). */
   asText(expr: string): string;
+  /**
+   * Why the server refused a query because of its text (a syntax error, an unknown column or
+   * table, a type mismatch: SQLSTATE class 42 and 22), in the server's words on one line; undefined
+   * for anything else (a lost connection), which stays the task's failure. `err` is what a session's query threw.
+   */
+  refusal(err: unknown): string | undefined;
   /** Opens a connection; a failure throws a FerryError naming host:port/db and the driver's reason, never the password. */
   connect(config: ConnectionConfig): Promise<DbSession>;
 }

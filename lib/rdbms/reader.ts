@@ -195,6 +195,20 @@ async function runSession(session: DbSession, statements: string[]): Promise<voi
   for (const sql of statements) await session.execute(sql);
 }
 
+/**
+ * Runs a query that reads no row (`WHERE 1 = 0`), so that a where, querySql or column expression the server
+ * refuses is a job-file mistake at init (exit 2 with its path), not a task's failure mid-run.
+ */
+async function probe(dialect: Dialect, session: DbSession, sql: string, path: string): Promise<void> {
+  try {
+    await session.query(sql);
+  } catch (err) {
+    const why = isTransient(err) ? undefined : dialect.refusal(err);
+    if (why === undefined) throw err;
+    throw configError('FERRY_JOB_INVALID', path, why);
+  }
+}
+
 /** A table or query found at init, with what splitPk needs to cut it. */
 interface Source {
   task: ReaderTaskParams;
@@ -242,7 +256,11 @@ class RdbmsReaderJob implements ReaderJob {
       if ((config.params.ferryStream ?? '').toLowerCase() === 'cursor') this.offer = 'the reader reads with a cursor (ferryStream=cursor)';
       if (queries.length > 0) {
         this.offer = 'a querySql is read as records';
-        for (const sql of queries) this.sources.push({ session, task: { config, session: p.session ?? [], sql, fetchSize: p.fetchSize, constants: [], width: 0 } });
+        for (const [j, sql] of queries.entries()) {
+          const qpath = j < asList(conn.querySql).length ? `${cpath}.querySql${Array.isArray(conn.querySql) ? `[${j}]` : ''}` : `${path}.customSql`;
+          await probe(this.dialect, session, `SELECT * FROM (${sql}) ferry_probe WHERE 1 = 0`, qpath);
+          this.sources.push({ session, task: { config, session: p.session ?? [], sql, fetchSize: p.fetchSize, constants: [], width: 0 } });
+        }
         continue;
       }
       for (const [t, table] of asList(conn.table).entries()) {
@@ -281,12 +299,18 @@ class RdbmsReaderJob implements ReaderJob {
             this.offer ??= `column ${k} is an expression (${c.name})`;
             // An expression (DataX allows "id + 1", "now()"): the user's SQL, as in querySql.
             select.push(c.name);
+            await probe(this.dialect, session, `SELECT ${c.name} FROM ${this.dialect.quoteIdent(table)} WHERE 1 = 0`, `${path}.column[${k}]`);
           }
           at++;
         }
         const from = ` FROM ${this.dialect.quoteIdent(table)}`;
         const base = `SELECT ${select.join(', ')}${from}`;
+        if (p.splitPk && !known.has(p.splitPk.replace(/^[`"]|[`"]$/g, '').toLowerCase())) {
+          throw configError('FERRY_JOB_INVALID', `${path}.splitPk`, `column "${p.splitPk}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
+        }
         const where = p.where?.trim() ? `(${p.where})` : undefined;
+        // The user's text last, so that the server's "near ..." points into it.
+        if (where) await probe(this.dialect, session, `SELECT 1${from} WHERE 1 = 0 AND ${where}`, `${path}.where`);
         const task = { config, session: p.session ?? [], sql: where ? `${base} WHERE ${where}` : base, fetchSize: p.fetchSize, constants, width: at };
         let incre: Source['incre'];
         if (p.increColumn) {

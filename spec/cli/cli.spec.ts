@@ -56,6 +56,30 @@ test('ferry validate prints the resolved job with the password masked', async ()
   }
 });
 
+test('--strict on validate and run: a misspelt key is exit 2 with its path and the did-you-mean; without it a warning and exit 0', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'job.json');
+    writeFileSync(path, JSON.stringify({
+      job: {
+        content: [{ reader: { name: 'streamreader', parameter: { sliceRecordCount: 1, column: [{ type: 'long', value: '1' }] } }, writer: { name: 'streamwriter', parameter: { print: false } } }],
+        setting: { sped: { channel: 1 } },
+      },
+    }));
+    const line = 'job.setting.sped: unknown key; did you mean "speed"?';
+    const loose = await runCli(['validate', path]);
+    assert.is(loose.code, 0, loose.stderr);
+    assert.ok(loose.stderr.includes(line), loose.stderr);
+    for (const cmd of ['validate', 'run']) {
+      const r = await runCli([cmd, path, '--strict']);
+      assert.is(r.code, 2, r.stderr);
+      assert.equal(r.stderr.split('\n').filter((l) => l.trim() !== ''), [`error: ${line}`]);
+    }
+  } finally {
+    cleanup();
+  }
+});
+
 test('variables: -p name=value, DataX\'s -p "-Dname=value -Dx=y", --bizdate and $[...]', async () => {
   const job = fixture('..', '..', 'examples', 'variables.json');
   const plain = await runCli(['run', job, '-p', 'rows=1', '-p', 'label=a b', '--bizdate', '20240131', '--quiet']);

@@ -147,10 +147,50 @@ test('unknown keys are warnings with their path', async () => {
   assert.equal(spec.warnings, [
     { path: 'job.setting.speed.turbo', message: 'unknown key, ignored' },
     { path: 'job.setting.retries', message: 'unknown key, ignored' },
-    { path: 'job.contnet', message: 'unknown key, ignored' },
+    { path: 'job.contnet', message: 'unknown key; did you mean "content"?' },
     { path: 'env', message: 'unknown key, ignored' },
-    { path: 'job.content[0].reader.parameter.colum', message: 'unknown key, ignored' },
+    { path: 'job.content[0].reader.parameter.colum', message: 'unknown key; did you mean "column"?' },
   ]);
+});
+
+const mysqlJob = () => ({
+  job: {
+    content: [
+      {
+        reader: { name: 'mysqlreader', parameter: { username: 'root', password: 'pw', splitPK: 'id', column: ['id'], connection: [{ table: ['t'], jdbcUrl: ['jdbc:mysql://127.0.0.1:3306/test'] }] } },
+        writer: { name: 'postgresqlwriter', parameter: { username: 'root', password: 'pw', writeMod: 'insert', colum: ['id'], column: ['id'], connection: [{ table: ['t'], jdbcUrl: 'jdbc:postgresql://127.0.0.1:5432/test' }] } },
+      },
+    ],
+    setting: { sped: { channel: 1 } },
+    core: { container: {} },
+  },
+});
+
+test('a misspelt key gets a did-you-mean from the schema; core inside job is told where it belongs', async () => {
+  const spec = await loadJob(mysqlJob());
+  assert.equal(spec.warnings.map((w) => `${w.path}: ${w.message}`).sort(), [
+    'job.content[0].reader.parameter.splitPK: unknown key; did you mean "splitPk"?',
+    'job.content[0].writer.parameter.colum: unknown key; did you mean "column"?',
+    'job.content[0].writer.parameter.writeMod: unknown key; did you mean "writeMode"?',
+    'job.core: unknown key here: it belongs at the top level, beside "job"',
+    'job.setting.sped: unknown key; did you mean "speed"?',
+  ]);
+});
+
+test('strict: unknown keys are errors (FERRY_JOB_INVALID, every one listed), other warnings stay warnings', async () => {
+  const err = await loadJob(mysqlJob(), { strict: true }).then(() => undefined, (e: unknown) => e);
+  assert.instance(err, JobConfigError);
+  const e = err as JobConfigError;
+  assert.is(e.code, 'FERRY_JOB_INVALID');
+  assert.equal(e.issues.map((i) => i.path).sort(), [
+    'job.content[0].reader.parameter.splitPK',
+    'job.content[0].writer.parameter.colum',
+    'job.content[0].writer.parameter.writeMod',
+    'job.core',
+    'job.setting.sped',
+  ]);
+  const ok = await loadJob(stream({ speed: { channel: 1, readerChannel: 2 } }), { strict: true });
+  assert.is(ok.warnings.length, 1);
 });
 
 test('setting.restore with isRestore: the restore settings, no warning; without isRestore: none', async () => {

@@ -503,6 +503,15 @@ export const mysqlDialect = {
   // mysql2's escaping (backslashes): sessions never run with NO_BACKSLASH_ESCAPES.
   quoteLiteral: (value: string) => escape(value),
   asText: (expr: string) => `CAST(${expr} AS CHAR)`,
+  refusal(err: unknown): string | undefined {
+    const e = (err as Error)?.cause as DriverError | undefined;
+    if (typeof e?.sqlState !== 'string' || !/^(42|22)/.test(e.sqlState)) return undefined;
+    const text = (e.sqlMessage ?? e.message).replace(/\s*\n\s*/g, ' ');
+    // ER_PARSE_ERROR's long "check the manual..." sentence, as PostgreSQL says it.
+    const near = /right syntax to use near '(.*)' at line \d+$/s.exec(text);
+    if (e.errno === 1064 && near) return near[1] ? `syntax error near "${near[1]}"` : 'syntax error at the end of the text';
+    return text;
+  },
   async connect(cfg: ConnectionConfig): Promise<MysqlSession> {
     let conn: RawConnection;
     try {

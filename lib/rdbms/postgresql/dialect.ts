@@ -1038,6 +1038,11 @@ export const postgresqlDialect: Dialect = {
   // E'' whatever standard_conforming_strings says: backslashes and quotes doubled.
   quoteLiteral: (value) => `E'${checkNul(value).replaceAll('\\', '\\\\').replaceAll("'", "''")}'`,
   asText: (expr) => `(${expr})::text`,
+  refusal(err) {
+    const e = (err as Error)?.cause as PgErrorLike | undefined;
+    if (typeof e?.code !== 'string' || !/^(42|22)/.test(e.code)) return undefined;
+    return e.message.replace(/^syntax error at or near/, 'syntax error near').replace(/\s*\n\s*/g, ' ');
+  },
   async connect(cfg: ConnectionConfig): Promise<DbSession> {
     const seconds = Number(cfg.params.connectTimeout ?? cfg.params.loginTimeout ?? 10);
     const client = new Client({
