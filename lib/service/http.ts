@@ -31,6 +31,26 @@ const submitBody = {
   },
 } as const;
 
+const jobName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' } as const;
+const nameParams = { type: 'object', required: ['name'], properties: { name: jobName } } as const;
+
+const putJobBody = {
+  type: 'object',
+  required: ['job'],
+  additionalProperties: false,
+  properties: {
+    job: { type: ['object', 'string'] },
+    params: { type: 'object', additionalProperties: { type: 'string' } },
+    schedule: { type: 'object', required: ['cron'], additionalProperties: false, properties: { cron: { type: 'string', maxLength: 200 }, tz: { type: 'string', maxLength: 100 } } },
+  },
+} as const;
+
+const runNowBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { bizdate: { type: 'string', pattern: '^[0-9]{8}$' } },
+} as const;
+
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
 const listQuery = {
@@ -124,6 +144,22 @@ export function createServer(options: ServerOptions): FastifyInstance {
     if (q.follow !== '1' && q.follow !== 'true') return { id, state: service.view(id).state, lines };
     follow(service, id, after, reply);
     return reply;
+  });
+
+  app.put('/api/jobs/:name', { schema: { params: nameParams, body: putJobBody } }, async (req) => service.putJob((req.params as { name: string }).name, req.body as Parameters<RunService['putJob']>[1]));
+
+  app.get('/api/jobs', async () => ({ jobs: service.jobs() }));
+
+  app.get('/api/jobs/:name', { schema: { params: nameParams } }, async (req) => service.jobView((req.params as { name: string }).name));
+
+  app.delete('/api/jobs/:name', { schema: { params: nameParams } }, async (req, reply) => {
+    service.removeJob((req.params as { name: string }).name);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/jobs/:name/run', { schema: { params: nameParams, body: runNowBody } }, async (req, reply) => {
+    const body = (req.body ?? {}) as { bizdate?: string };
+    return reply.code(201).send(await service.runNow((req.params as { name: string }).name, body.bizdate));
   });
 
   return app;

@@ -17,8 +17,9 @@ import type { Logger } from '../plugin/spi.js';
 import { Sealer } from './seal.js';
 import { SlotQueue } from './slots.js';
 import { isEnd, REASON_SERVER_STOPPED, type RunState } from './states.js';
-import { Store, type LogRow } from './store.js';
-import { runDetail, runView, type RunDetail, type RunView } from './views.js';
+import { checkSchedule, nextFiring } from './schedule.js';
+import { Store, type LogRow, type RunOrigin } from './store.js';
+import { jobView, runDetail, runView, type JobView, type RunDetail, type RunView } from './views.js';
 
 export interface SubmitRequest {
   /** The job itself, or a path under the server's jobs directory. */
@@ -29,6 +30,13 @@ export interface SubmitRequest {
   waitTimeoutMs?: number;
   /** For a job sent as an object: the file it came from, shown in the run list (ferry submit sends it). */
   source?: string;
+}
+
+export interface PutJobRequest {
+  job: Record<string, unknown> | string;
+  params?: Record<string, string>;
+  /** Fires a run at each match of the cron expression (seconds allowed) in the time zone (default: the server's). */
+  schedule?: { cron: string; tz?: string };
 }
 
 export interface ServiceOptions {
@@ -111,7 +119,57 @@ export class RunService {
   /** Validates the job (JobConfigError: nothing is stored), stores the run QUEUED and starts it when slots are free. */
   async submit(req: SubmitRequest): Promise<RunView> {
     const { job, source } = await this.jobOf(req.job, req.source);
+    return this.enqueue(job, source, req.params ?? {}, req.bizdate, req.waitTimeoutMs, { kind: 'once' }, undefined);
+  }
+
+  /** Keeps the job under its name as a new version; a job that would not run is refused and nothing is stored. */
+  async putJob(name: string, req: PutJobRequest): Promise<JobView> {
+    const { job } = await this.jobOf(req.job, undefined);
     const params = req.params ?? {};
+    const inspected = await inspectJob(job, { params });
+    if (req.schedule) checkSchedule(req.schedule.cron, req.schedule.tz);
+    const sealed: SealedJob = { job, params, secrets: inspected.secrets };
+    const row = this.store.putJob({
+      name,
+      jobDisplay: inspected.job,
+      jobSealed: this.sealer.seal(sealed),
+      paramsDisplay: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, maskText(v, inspected.secrets)])),
+      cron: req.schedule?.cron,
+      tz: req.schedule?.tz,
+    });
+    this.options.log.info(`job ${name} version ${row.version} stored${row.cron ? ` (cron ${row.cron}${row.tz ? ` ${row.tz}` : ''})` : ''}`);
+    this.jobChanged(name);
+    return this.jobView(name);
+  }
+
+  jobView(name: string): JobView {
+    const row = this.store.job(name);
+    if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    return jobView(row, nextFiring(row));
+  }
+
+  jobs(): JobView[] {
+    return this.store.jobs().map((row) => jobView(row, nextFiring(row)));
+  }
+
+  removeJob(name: string): void {
+    if (!this.store.removeJob(name)) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    this.jobChanged(name);
+  }
+
+  /** A run of the job's current version now, with the bizdate given or the usual default (yesterday). */
+  async runNow(name: string, bizdate: string | undefined, origin: RunOrigin = { kind: 'manual' }, reason?: string): Promise<RunView> {
+    const row = this.store.job(name);
+    if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    const { job, params } = this.sealer.open<SealedJob>(row.job_sealed);
+    return this.enqueue(job, `job ${name} v${row.version}`, params, bizdate, undefined, { ...origin, jobName: name, jobVersion: row.version }, reason);
+  }
+
+  /** Hook for the scheduler: a stored job was added, changed or removed. */
+  protected jobChanged(_name: string): void {}
+
+  private async enqueue(job: Record<string, unknown>, source: string, params: Record<string, string>, bizdate: string | undefined, waitTimeoutMs: number | undefined, origin: RunOrigin, reason: string | undefined): Promise<RunView> {
+    const req = { bizdate, waitTimeoutMs };
     const options = { params, ...(req.bizdate !== undefined ? { bizdate: req.bizdate } : {}) };
     const inspected = await inspectJob(job, options);
     if (inspected.channel > this.queue.total) {
@@ -121,7 +179,8 @@ export class RunService {
     const paramsDisplay = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, maskText(v, inspected.secrets)]));
     const id = this.store.insertRun(
       { source, jobDisplay: inspected.job, jobSealed: this.sealer.seal(sealed), paramsDisplay, bizdate: req.bizdate, slots: inspected.channel, restore: inspected.restore, waitTimeoutMs: req.waitTimeoutMs },
-      undefined,
+      reason,
+      origin,
     );
     for (const w of inspected.warnings) this.line(id, 'WARN', `${w.path}: ${w.message}`, inspected.secrets);
     this.options.log.info(`run ${id} submitted (${source}, ${inspected.channel} slots)`);

@@ -56,7 +56,52 @@ const MIGRATIONS: readonly string[] = [
      message TEXT NOT NULL,
      PRIMARY KEY (run_id, seq)
    ) WITHOUT ROWID;`,
+  // Stored jobs: a PUT adds a version and never rewrites an old one, so a run's job_version still says what it ran.
+  `CREATE TABLE jobs (
+     name TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     removed_at TEXT
+   );
+   CREATE TABLE job_versions (
+     name TEXT NOT NULL,
+     version INTEGER NOT NULL,
+     job_display TEXT NOT NULL,
+     job_sealed BLOB NOT NULL,
+     params_display TEXT NOT NULL,
+     cron TEXT,
+     tz TEXT,
+     created_at TEXT NOT NULL,
+     PRIMARY KEY (name, version)
+   );`,
 ];
+
+export interface NewJobVersion {
+  name: string;
+  jobDisplay: unknown;
+  jobSealed: Buffer;
+  paramsDisplay: Record<string, string>;
+  cron: string | undefined;
+  tz: string | undefined;
+}
+
+export interface JobRow {
+  name: string;
+  version: number;
+  job_display: string;
+  job_sealed: Buffer;
+  params_display: string;
+  cron: string | null;
+  tz: string | null;
+  created_at: string;
+}
+
+/** Who made a run: a stored job's version, and whether by hand, a schedule or a backfill. */
+export interface RunOrigin {
+  kind: 'once' | 'manual' | 'schedule' | 'backfill';
+  jobName?: string;
+  jobVersion?: number;
+  backfillId?: number;
+}
 
 export interface NewRun {
   source: string;
@@ -146,15 +191,15 @@ export class Store {
     this.db.close();
   }
 
-  insertRun(run: NewRun, reason: string | undefined): number {
+  insertRun(run: NewRun, reason: string | undefined, origin: RunOrigin = { kind: 'once' }): number {
     const at = new Date().toISOString();
     return this.db.transaction(() => {
       const { lastInsertRowid } = this.db
         .prepare(
-          `INSERT INTO runs (source, job_display, job_sealed, params_display, bizdate, slots, restore, wait_timeout_ms, state, reason, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?)`,
+          `INSERT INTO runs (kind, job_name, job_version, backfill_id, source, job_display, job_sealed, params_display, bizdate, slots, restore, wait_timeout_ms, state, reason, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?)`,
         )
-        .run(run.source, JSON.stringify(run.jobDisplay), run.jobSealed, JSON.stringify(run.paramsDisplay), run.bizdate ?? null, run.slots, run.restore ? 1 : 0, run.waitTimeoutMs ?? null, reason ?? null, at);
+        .run(origin.kind, origin.jobName ?? null, origin.jobVersion ?? null, origin.backfillId ?? null, run.source, JSON.stringify(run.jobDisplay), run.jobSealed, JSON.stringify(run.paramsDisplay), run.bizdate ?? null, run.slots, run.restore ? 1 : 0, run.waitTimeoutMs ?? null, reason ?? null, at);
       const id = Number(lastInsertRowid);
       this.db.prepare(`INSERT INTO transitions (run_id, from_state, to_state, reason, at) VALUES (?, NULL, 'QUEUED', ?, ?)`).run(id, reason ?? null, at);
       return id;
@@ -221,6 +266,34 @@ export class Store {
   list(state: RunState | undefined, limit: number): RunRow[] {
     if (state === undefined) return this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT ?').all(limit) as RunRow[];
     return this.db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY id DESC LIMIT ?').all(state, limit) as RunRow[];
+  }
+
+  /** Stores a new version of the job (1 for a new name, also after a removal) and returns it. */
+  putJob(v: NewJobVersion): JobRow {
+    const at = new Date().toISOString();
+    this.db.transaction(() => {
+      const last = (this.db.prepare('SELECT MAX(version) AS n FROM job_versions WHERE name = ?').get(v.name) as { n: number | null }).n ?? 0;
+      const version = last + 1;
+      this.db
+        .prepare('INSERT INTO job_versions (name, version, job_display, job_sealed, params_display, cron, tz, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(v.name, version, JSON.stringify(v.jobDisplay), v.jobSealed, JSON.stringify(v.paramsDisplay), v.cron ?? null, v.tz ?? null, at);
+      this.db.prepare('INSERT INTO jobs (name, version, removed_at) VALUES (?, ?, NULL) ON CONFLICT (name) DO UPDATE SET version = excluded.version, removed_at = NULL').run(v.name, version);
+    })();
+    return this.job(v.name)!;
+  }
+
+  /** The current version of a job that has not been removed. */
+  job(name: string): JobRow | undefined {
+    return this.db.prepare('SELECT v.* FROM jobs j JOIN job_versions v ON v.name = j.name AND v.version = j.version WHERE j.name = ? AND j.removed_at IS NULL').get(name) as JobRow | undefined;
+  }
+
+  jobs(): JobRow[] {
+    return this.db.prepare('SELECT v.* FROM jobs j JOIN job_versions v ON v.name = j.name AND v.version = j.version WHERE j.removed_at IS NULL ORDER BY j.name').all() as JobRow[];
+  }
+
+  /** Keeps its versions (old runs name them) but it no longer runs or fires. */
+  removeJob(name: string): boolean {
+    return this.db.prepare('UPDATE jobs SET removed_at = ? WHERE name = ? AND removed_at IS NULL').run(new Date().toISOString(), name).changes > 0;
   }
 
   /** Runs that had not ended when the server last stopped, oldest first. */
