@@ -18,6 +18,7 @@ import { Sealer } from './seal.js';
 import { SlotQueue } from './slots.js';
 import { isEnd, REASON_SERVER_STOPPED, type RunState } from './states.js';
 import { checkSchedule, nextFiring } from './schedule.js';
+import { Scheduler } from './scheduler.js';
 import { Store, type LogRow, type RunOrigin } from './store.js';
 import { jobView, runDetail, runView, type JobView, type RunDetail, type RunView } from './views.js';
 
@@ -81,11 +82,13 @@ export class RunService {
   /** 'line' (id, LogRow) and 'end' (id): what log followers listen to. */
   readonly events = new EventEmitter().setMaxListeners(0);
   private stopping = false;
+  private readonly scheduler: Scheduler;
 
   constructor(private readonly options: ServiceOptions) {
     this.store = new Store(options.dataDir);
     this.sealer = Sealer.open(join(options.dataDir, 'store.key'));
     this.queue = new SlotQueue(options.slots);
+    this.scheduler = new Scheduler(this.store, (name, bizdate, cyctime, reason) => this.runNow(name, bizdate, { kind: 'schedule' }, reason, { cyctime }), options.log);
   }
 
   get slots(): { total: number; free: number } {
@@ -114,6 +117,7 @@ export class RunService {
       const row = this.store.get(id)!;
       if (row.wait_timeout_ms !== null) this.armTimeout(id, Date.parse(row.created_at) + row.wait_timeout_ms - Date.now(), row.wait_timeout_ms);
     }
+    this.scheduler.start();
   }
 
   /** Validates the job (JobConfigError: nothing is stored), stores the run QUEUED and starts it when slots are free. */
@@ -158,15 +162,16 @@ export class RunService {
   }
 
   /** A run of the job's current version now, with the bizdate given or the usual default (yesterday). */
-  async runNow(name: string, bizdate: string | undefined, origin: RunOrigin = { kind: 'manual' }, reason?: string): Promise<RunView> {
+  async runNow(name: string, bizdate: string | undefined, origin: RunOrigin = { kind: 'manual' }, reason?: string, extra: Record<string, string> = {}): Promise<RunView> {
     const row = this.store.job(name);
     if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
     const { job, params } = this.sealer.open<SealedJob>(row.job_sealed);
-    return this.enqueue(job, `job ${name} v${row.version}`, params, bizdate, undefined, { ...origin, jobName: name, jobVersion: row.version }, reason);
+    return this.enqueue(job, `job ${name} v${row.version}`, { ...params, ...extra }, bizdate, undefined, { ...origin, jobName: name, jobVersion: row.version }, reason);
   }
 
-  /** Hook for the scheduler: a stored job was added, changed or removed. */
-  protected jobChanged(_name: string): void {}
+  private jobChanged(name: string): void {
+    this.scheduler.refresh(name);
+  }
 
   private async enqueue(job: Record<string, unknown>, source: string, params: Record<string, string>, bizdate: string | undefined, waitTimeoutMs: number | undefined, origin: RunOrigin, reason: string | undefined): Promise<RunView> {
     const req = { bizdate, waitTimeoutMs };
@@ -245,6 +250,7 @@ export class RunService {
   /** Stops taking runs, stops the running ones (a restore job is queued again to resume) and closes the store. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.scheduler.stop();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const run of this.running.values()) run.controller.abort();
@@ -288,6 +294,7 @@ export class RunService {
     this.options.log.info(`run ${id} ${to}${o.reason ? `: ${o.reason}` : ''}`);
     this.events.emit('end', id);
     this.store.forgetLogSeq(id);
+    if (!this.stopping) this.scheduler.ended(this.store.get(id)?.job_name ?? null);
   }
 
   /** Stores a log line (masked) and hands it to the followers. */

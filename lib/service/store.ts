@@ -73,6 +73,9 @@ const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      PRIMARY KEY (name, version)
    );`,
+  // The last firing acted on, so that a restart knows which firings it missed.
+  `ALTER TABLE jobs ADD COLUMN last_fired_at TEXT;
+   ALTER TABLE runs ADD COLUMN trigger TEXT;`,
 ];
 
 export interface NewJobVersion {
@@ -121,6 +124,7 @@ export interface RunRow {
   job_version: number | null;
   schedule_id: number | null;
   backfill_id: number | null;
+  trigger: string | null;
   source: string;
   job_display: string;
   job_sealed: Buffer;
@@ -196,10 +200,10 @@ export class Store {
     return this.db.transaction(() => {
       const { lastInsertRowid } = this.db
         .prepare(
-          `INSERT INTO runs (kind, job_name, job_version, backfill_id, source, job_display, job_sealed, params_display, bizdate, slots, restore, wait_timeout_ms, state, reason, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?)`,
+          `INSERT INTO runs (trigger, kind, job_name, job_version, backfill_id, source, job_display, job_sealed, params_display, bizdate, slots, restore, wait_timeout_ms, state, reason, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'QUEUED', ?, ?)`,
         )
-        .run(origin.kind, origin.jobName ?? null, origin.jobVersion ?? null, origin.backfillId ?? null, run.source, JSON.stringify(run.jobDisplay), run.jobSealed, JSON.stringify(run.paramsDisplay), run.bizdate ?? null, run.slots, run.restore ? 1 : 0, run.waitTimeoutMs ?? null, reason ?? null, at);
+        .run(reason ?? null, origin.kind, origin.jobName ?? null, origin.jobVersion ?? null, origin.backfillId ?? null, run.source, JSON.stringify(run.jobDisplay), run.jobSealed, JSON.stringify(run.paramsDisplay), run.bizdate ?? null, run.slots, run.restore ? 1 : 0, run.waitTimeoutMs ?? null, reason ?? null, at);
       const id = Number(lastInsertRowid);
       this.db.prepare(`INSERT INTO transitions (run_id, from_state, to_state, reason, at) VALUES (?, NULL, 'QUEUED', ?, ?)`).run(id, reason ?? null, at);
       return id;
@@ -289,6 +293,19 @@ export class Store {
 
   jobs(): JobRow[] {
     return this.db.prepare('SELECT v.* FROM jobs j JOIN job_versions v ON v.name = j.name AND v.version = j.version WHERE j.removed_at IS NULL ORDER BY j.name').all() as JobRow[];
+  }
+
+  lastFiredAt(name: string): string | null {
+    return (this.db.prepare('SELECT last_fired_at FROM jobs WHERE name = ?').get(name) as { last_fired_at: string | null } | undefined)?.last_fired_at ?? null;
+  }
+
+  setLastFiredAt(name: string, at: string): void {
+    this.db.prepare('UPDATE jobs SET last_fired_at = ? WHERE name = ?').run(at, name);
+  }
+
+  /** Whether a run the schedule made for this job has not ended yet (concurrency 1). */
+  scheduledUnfinished(name: string): number | undefined {
+    return (this.db.prepare(`SELECT id FROM runs WHERE job_name = ? AND kind = 'schedule' AND state IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`).get(name) as { id: number } | undefined)?.id;
   }
 
   /** Keeps its versions (old runs name them) but it no longer runs or fires. */

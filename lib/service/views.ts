@@ -22,6 +22,8 @@ export interface RunView {
   jobName: string | null;
   jobVersion: number | null;
   backfillId: number | null;
+  /** Why the run was made: which firing of its schedule, a make-up after a restart, a backfill. */
+  trigger: string | null;
   /** The job's file name, or '<object>'. */
   source: string;
   slots: number;
@@ -61,6 +63,7 @@ export function runView(row: RunRow, liveProgress?: JobProgress): RunView {
     jobName: row.job_name,
     jobVersion: row.job_version,
     backfillId: row.backfill_id,
+    trigger: row.trigger,
     source: row.source,
     slots: row.slots,
     bizdate: row.bizdate,
