@@ -6,7 +6,7 @@ import { configError, FerryError } from '../errors.js';
 import { parseParams } from '../job/params.js';
 import { parseJobText, readJobText } from '../job/read.js';
 import { formatLiveLine } from '../container/progress.js';
-import { cancelRun, followLog, getRun, listJobs, listRuns, putJob, removeJob, runJobNow, runLog, submitRun, type ClientOptions } from '../service/client.js';
+import { backfill, cancelBackfill, rerunFailedBackfill, cancelRun, followLog, getRun, listJobs, listRuns, putJob, removeJob, runJobNow, runLog, submitRun, type ClientOptions } from '../service/client.js';
 import { checkBind, createServer } from '../service/http.js';
 import { RunService } from '../service/service.js';
 import { parseState, RUN_STATES } from '../service/states.js';
@@ -209,6 +209,32 @@ export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
       guard(async (a: ClientArgs & { name: string; bizdate?: string }) => {
         const view = await runJobNow(a.name, a.bizdate !== undefined ? { bizdate: a.bizdate } : {}, client(a));
         process.stdout.write(`${view.id}\n`);
+      }),
+    )
+    .command(
+      'backfill <target>',
+      'one run of a stored job per business date (补数据); or, given a backfill id, --cancel / --rerun-failed',
+      (c) =>
+        clientArgs(c)
+          .positional('target', { type: 'string', demandOption: true, describe: 'the job name, or a backfill id with --cancel / --rerun-failed' })
+          .option('from', { type: 'string', describe: 'the oldest bizdate yyyyMMdd' })
+          .option('to', { type: 'string', describe: 'the newest bizdate yyyyMMdd' })
+          .option('parallel', { type: 'number', default: 1, describe: 'days running at once' })
+          .option('cancel', { type: 'boolean', describe: 'stop the backfill: running days are cancelled, waiting ones never start' })
+          .option('rerun-failed', { type: 'boolean', describe: 'run its failed days again' })
+          .option('json', { type: 'boolean' }),
+      guard(async (a: ClientArgs & { target: string; from?: string; to?: string; parallel: number; cancel?: boolean; rerunFailed?: boolean; json?: boolean }) => {
+        let v;
+        if (a.cancel || a.rerunFailed) {
+          const id = Number(a.target);
+          if (!Number.isInteger(id) || id < 1) throw configError('FERRY_USAGE', 'id', `--${a.cancel ? 'cancel' : 'rerun-failed'} takes a backfill id (ferry backfill <job> printed it), got ${JSON.stringify(a.target)}`);
+          v = a.cancel ? await cancelBackfill(id, client(a)) : await rerunFailedBackfill(id, client(a));
+        } else {
+          if (a.from === undefined || a.to === undefined) throw configError('FERRY_USAGE', a.from === undefined ? '--from' : '--to', `give both dates: ferry backfill ${a.target} --from 20240101 --to 20240131`);
+          v = await backfill(a.target, { from: a.from, to: a.to, parallel: a.parallel }, client(a));
+        }
+        const c = v.counts;
+        process.stdout.write(a.json ? JSON.stringify(v) + '\n' : `backfill ${v.id} ${v.state}: ${v.days.length} days ${v.from}..${v.to}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.running + c.queued} running, ${c.waiting} waiting, ${c.cancelled} cancelled\n`);
       }),
     )
     .command(

@@ -8,6 +8,7 @@ import { configError, FerryError, JobConfigError, type ErrorCode, type JobIssue 
 import type { RunState } from './states.js';
 import type { PutJobRequest, SubmitRequest } from './service.js';
 import type { JobView, LogLine, RunDetail, RunView } from './views.js';
+import type { BackfillRequest, BackfillView } from './backfill.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8765';
 
@@ -118,4 +119,22 @@ export async function removeJob(name: string, o: ClientOptions = {}): Promise<vo
 /** A run of the stored job's current version now. */
 export function runJobNow(name: string, req: { bizdate?: string } = {}, o: ClientOptions = {}): Promise<RunView> {
   return json(o, 'POST', `/api/jobs/${encodeURIComponent(name)}/run`, req);
+}
+
+/** One run per business date from..to, oldest first, at most `parallel` at once. */
+export function backfill(name: string, req: BackfillRequest, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/jobs/${encodeURIComponent(name)}/backfill`, req);
+}
+
+export function getBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'GET', `/api/backfills/${id}`);
+}
+
+/** Waiting days never start; running ones end CANCELLED. */
+export function cancelBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/backfills/${id}/cancel`);
+}
+
+export function rerunFailedBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/backfills/${id}/rerun-failed`);
 }

@@ -51,6 +51,13 @@ const runNowBody = {
   properties: { bizdate: { type: 'string', pattern: '^[0-9]{8}$' } },
 } as const;
 
+const backfillBody = {
+  type: 'object',
+  required: ['from', 'to'],
+  additionalProperties: false,
+  properties: { from: { type: 'string', pattern: '^[0-9]{8}$' }, to: { type: 'string', pattern: '^[0-9]{8}$' }, parallel: { type: 'integer', minimum: 1, maximum: 64 } },
+} as const;
+
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
 
 const listQuery = {
@@ -161,6 +168,18 @@ export function createServer(options: ServerOptions): FastifyInstance {
     const body = (req.body ?? {}) as { bizdate?: string };
     return reply.code(201).send(await service.runNow((req.params as { name: string }).name, body.bizdate));
   });
+
+  app.post('/api/jobs/:name/backfill', { schema: { params: nameParams, body: backfillBody } }, async (req, reply) => {
+    return reply.code(201).send(await service.backfill((req.params as { name: string }).name, req.body as { from: string; to: string; parallel?: number }));
+  });
+
+  app.get('/api/backfills', async () => ({ backfills: service.backfills() }));
+
+  app.get('/api/backfills/:id', { schema: { params: idParams } }, async (req) => service.backfillView((req.params as { id: number }).id));
+
+  app.post('/api/backfills/:id/cancel', { schema: { params: idParams } }, async (req) => service.cancelBackfill((req.params as { id: number }).id));
+
+  app.post('/api/backfills/:id/rerun-failed', { schema: { params: idParams } }, async (req) => service.rerunFailed((req.params as { id: number }).id));
 
   return app;
 }

@@ -19,6 +19,7 @@ import { SlotQueue } from './slots.js';
 import { isEnd, REASON_SERVER_STOPPED, type RunState } from './states.js';
 import { checkSchedule, nextFiring } from './schedule.js';
 import { Scheduler } from './scheduler.js';
+import { backfillDays, backfillView, type BackfillRequest, type BackfillView } from './backfill.js';
 import { Store, type LogRow, type RunOrigin } from './store.js';
 import { jobView, runDetail, runView, type JobView, type RunDetail, type RunView } from './views.js';
 
@@ -83,6 +84,7 @@ export class RunService {
   readonly events = new EventEmitter().setMaxListeners(0);
   private stopping = false;
   private readonly scheduler: Scheduler;
+  private readonly topUps = new Map<number, Promise<void>>();
 
   constructor(private readonly options: ServiceOptions) {
     this.store = new Store(options.dataDir);
@@ -118,6 +120,7 @@ export class RunService {
       if (row.wait_timeout_ms !== null) this.armTimeout(id, Date.parse(row.created_at) + row.wait_timeout_ms - Date.now(), row.wait_timeout_ms);
     }
     this.scheduler.start();
+    for (const b of this.store.backfills(1000)) if (!b.cancelled_at) void this.topUp(b.id);
   }
 
   /** Validates the job (JobConfigError: nothing is stored), stores the run QUEUED and starts it when slots are free. */
@@ -167,6 +170,72 @@ export class RunService {
     if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
     const { job, params } = this.sealer.open<SealedJob>(row.job_sealed);
     return this.enqueue(job, `job ${name} v${row.version}`, { ...params, ...extra }, bizdate, undefined, { ...origin, jobName: name, jobVersion: row.version }, reason);
+  }
+
+  /** Starts one run per day of from..to, oldest first, at most `parallel` at once. */
+  async backfill(name: string, req: BackfillRequest): Promise<BackfillView> {
+    if (!this.store.job(name)) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    const days = backfillDays(req);
+    const parallel = req.parallel ?? 1;
+    const id = this.store.insertBackfill(name, days, parallel);
+    this.options.log.info(`backfill ${id} of job ${name}: ${days.length} days ${days[0]}..${days[days.length - 1]}, ${parallel} at once`);
+    await this.topUp(id);
+    return this.backfillView(id);
+  }
+
+  backfillView(id: number): BackfillView {
+    const row = this.store.backfill(id);
+    if (!row) throw new RunNotFound(`there is no backfill ${id}`);
+    return backfillView(row, this.store);
+  }
+
+  backfills(limit = 50): BackfillView[] {
+    return this.store.backfills(limit).map((row) => backfillView(row, this.store));
+  }
+
+  /** Waiting days never start; queued and running ones are cancelled. */
+  async cancelBackfill(id: number): Promise<BackfillView> {
+    this.backfillView(id);
+    this.store.cancelBackfill(id);
+    const open = this.store.backfillDays(id).filter((d) => d.run_id !== null && (d.state === 'QUEUED' || d.state === 'RUNNING'));
+    await Promise.all(open.map((d) => this.cancel(d.run_id!).catch(() => undefined)));
+    return this.backfillView(id);
+  }
+
+  /** The failed days (FAILED, LIMIT_EXCEEDED) wait again for their turn. */
+  async rerunFailed(id: number): Promise<BackfillView> {
+    const v = this.backfillView(id);
+    if (v.state === 'CANCELLED') throw new RunConflict(`backfill ${id} was cancelled: start a new one`);
+    for (const d of v.days) if (d.state === 'FAILED' || d.state === 'LIMIT_EXCEEDED') this.store.setBackfillDayRun(id, d.bizdate, null);
+    await this.topUp(id);
+    return this.backfillView(id);
+  }
+
+  /** One top-up of a backfill at a time, so that two ends at once never give one day two runs. */
+  private topUp(id: number): Promise<void> {
+    const next = (this.topUps.get(id) ?? Promise.resolve()).then(() => this.topUpNow(id));
+    this.topUps.set(id, next);
+    return next;
+  }
+
+  /** Gives the oldest waiting days runs while fewer than `parallel` are open. */
+  private async topUpNow(id: number): Promise<void> {
+    const row = this.store.backfill(id);
+    if (!row || row.cancelled_at || this.stopping) return;
+    const days = this.store.backfillDays(id);
+    let open = days.filter((d) => d.state === 'QUEUED' || d.state === 'RUNNING').length;
+    for (const d of days) {
+      if (open >= row.parallel) break;
+      if (d.run_id !== null) continue;
+      try {
+        const run = await this.runNow(row.job_name, d.bizdate, { kind: 'backfill', backfillId: id }, `backfill ${id}: day ${d.bizdate}`);
+        this.store.setBackfillDayRun(id, d.bizdate, run.id);
+      } catch (err) {
+        this.options.log.warn(`backfill ${id}: day ${d.bizdate} made no run: ${(err as Error).message}`);
+        return;
+      }
+      open++;
+    }
   }
 
   private jobChanged(name: string): void {
@@ -294,7 +363,9 @@ export class RunService {
     this.options.log.info(`run ${id} ${to}${o.reason ? `: ${o.reason}` : ''}`);
     this.events.emit('end', id);
     this.store.forgetLogSeq(id);
-    if (!this.stopping) this.scheduler.ended(this.store.get(id)?.job_name ?? null);
+    const ended = this.store.get(id);
+    if (!this.stopping) this.scheduler.ended(ended?.job_name ?? null);
+    if (!this.stopping && ended?.backfill_id != null) void this.topUp(ended.backfill_id);
   }
 
   /** Stores a log line (masked) and hands it to the followers. */

@@ -76,7 +76,39 @@ const MIGRATIONS: readonly string[] = [
   // The last firing acted on, so that a restart knows which firings it missed.
   `ALTER TABLE jobs ADD COLUMN last_fired_at TEXT;
    ALTER TABLE runs ADD COLUMN trigger TEXT;`,
+  // A backfill: one row per business date; run_id NULL while the day waits for its turn.
+  `CREATE TABLE backfills (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     job_name TEXT NOT NULL,
+     from_date TEXT NOT NULL,
+     to_date TEXT NOT NULL,
+     parallel INTEGER NOT NULL,
+     cancelled_at TEXT,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE backfill_days (
+     backfill_id INTEGER NOT NULL REFERENCES backfills (id),
+     bizdate TEXT NOT NULL,
+     run_id INTEGER REFERENCES runs (id),
+     PRIMARY KEY (backfill_id, bizdate)
+   );`,
 ];
+
+export interface BackfillRow {
+  id: number;
+  job_name: string;
+  from_date: string;
+  to_date: string;
+  parallel: number;
+  cancelled_at: string | null;
+  created_at: string;
+}
+
+export interface BackfillDayRow {
+  bizdate: string;
+  run_id: number | null;
+  state: RunState | null;
+}
 
 export interface NewJobVersion {
   name: string;
@@ -306,6 +338,39 @@ export class Store {
   /** Whether a run the schedule made for this job has not ended yet (concurrency 1). */
   scheduledUnfinished(name: string): number | undefined {
     return (this.db.prepare(`SELECT id FROM runs WHERE job_name = ? AND kind = 'schedule' AND state IN ('QUEUED', 'RUNNING') ORDER BY id LIMIT 1`).get(name) as { id: number } | undefined)?.id;
+  }
+
+  insertBackfill(jobName: string, days: string[], parallel: number): number {
+    return this.db.transaction(() => {
+      const { lastInsertRowid } = this.db
+        .prepare('INSERT INTO backfills (job_name, from_date, to_date, parallel, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(jobName, days[0], days[days.length - 1], parallel, new Date().toISOString());
+      const id = Number(lastInsertRowid);
+      const add = this.db.prepare('INSERT INTO backfill_days (backfill_id, bizdate) VALUES (?, ?)');
+      for (const d of days) add.run(id, d);
+      return id;
+    })();
+  }
+
+  backfill(id: number): BackfillRow | undefined {
+    return this.db.prepare('SELECT * FROM backfills WHERE id = ?').get(id) as BackfillRow | undefined;
+  }
+
+  backfills(limit: number): BackfillRow[] {
+    return this.db.prepare('SELECT * FROM backfills ORDER BY id DESC LIMIT ?').all(limit) as BackfillRow[];
+  }
+
+  /** Oldest day first. */
+  backfillDays(id: number): BackfillDayRow[] {
+    return this.db.prepare('SELECT d.bizdate, d.run_id, r.state FROM backfill_days d LEFT JOIN runs r ON r.id = d.run_id WHERE d.backfill_id = ? ORDER BY d.bizdate').all(id) as BackfillDayRow[];
+  }
+
+  setBackfillDayRun(id: number, bizdate: string, runId: number | null): void {
+    this.db.prepare('UPDATE backfill_days SET run_id = ? WHERE backfill_id = ? AND bizdate = ?').run(runId, id, bizdate);
+  }
+
+  cancelBackfill(id: number): void {
+    this.db.prepare('UPDATE backfills SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL').run(new Date().toISOString(), id);
   }
 
   /** Keeps its versions (old runs name them) but it no longer runs or fires. */
