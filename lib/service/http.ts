@@ -4,6 +4,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { configError, JobConfigError, type JobIssue } from '../errors.js';
 import { RunConflict, RunNotFound, RunService } from './service.js';
@@ -30,6 +33,14 @@ const submitBody = {
     source: { type: 'string', maxLength: 500 },
   },
 } as const;
+
+/** The page lives in lib/service/page beside the sources (dist/lib/service → ../../../lib/service/page). */
+const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'lib', 'service', 'page');
+const PAGE: Array<[string, string, string]> = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/page/app.css', 'app.css', 'text/css; charset=utf-8'],
+  ['/page/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+];
 
 const jobName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' } as const;
 const nameParams = { type: 'object', required: ['name'], properties: { name: jobName } } as const;
@@ -125,6 +136,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     reply.log.error(err);
     return reply.code(500).send({ error: 'the server failed to answer; its log has the reason' });
   });
+
+  // The status page: three static files read once at start, no build step and nothing from a CDN.
+  for (const [route, file, type] of PAGE) {
+    const body = readFileSync(join(PAGE_DIR, file));
+    app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+  }
 
   app.get('/api/health', async () => ({ ok: true, slots: service.slots }));
 
