@@ -6,11 +6,11 @@ import { configError, FerryError } from '../errors.js';
 import { parseParams } from '../job/params.js';
 import { parseJobText, readJobText } from '../job/read.js';
 import { formatLiveLine } from '../container/progress.js';
-import { cancelRun, followLog, getRun, listRuns, runLog, submitRun, type ClientOptions } from '../service/client.js';
+import { backfill, cancelBackfill, rerunFailedBackfill, cancelRun, followLog, getRun, listJobs, listRuns, putJob, removeJob, runJobNow, runLog, submitRun, type ClientOptions } from '../service/client.js';
 import { checkBind, createServer } from '../service/http.js';
 import { RunService } from '../service/service.js';
 import { parseState, RUN_STATES } from '../service/states.js';
-import type { LogLine, RunView } from '../service/views.js';
+import type { JobView, LogLine, RunView } from '../service/views.js';
 import { formatSummary } from './output.js';
 
 type Fail = (err: unknown, verbose: boolean | undefined) => never;
@@ -60,6 +60,12 @@ function runsTable(runs: RunView[]): string {
   const rows = [['ID', 'STATE', 'SLOTS', 'SUBMITTED', 'JOB', 'REASON'], ...runs.map((r) => [String(r.id), r.state, String(r.slots), r.createdAt.replace('T', ' ').replace(/\.\d+Z$/, ''), r.source, r.reason ?? ''])];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+function jobsTable(jobs: JobView[]): string {
+  const rows = [['NAME', 'VERSION', 'SCHEDULE', 'NEXT FIRING', 'UPDATED'], ...jobs.map((j) => [j.name, String(j.version), j.cron ? `${j.cron}${j.tz ? ` (${j.tz})` : ''}` : '-', j.nextFiring ?? '-', j.updatedAt.replace('T', ' ').replace(/\.\d+Z$/, '')])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }
 
 export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
@@ -163,6 +169,72 @@ export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
         const run = await cancelRun(runId(a.id), client(a));
         process.stdout.write(`run ${run.id} ${run.state}${run.reason ? `: ${run.reason}` : ''}\n`);
         if (run.state !== 'CANCELLED') throw new FerryError('FERRY_SERVER', `run ${run.id} is still ${run.state}: see ferry status ${run.id}`);
+      }),
+    )
+    .command(
+      'jobs <action> [name] [job]',
+      'stored jobs on the server: add (a new version when the name exists), ls, rm',
+      (c) =>
+        clientArgs(c)
+          .positional('action', { type: 'string', choices: ['add', 'ls', 'rm'], demandOption: true })
+          .positional('name', { type: 'string', describe: 'the job\'s name (letters, digits, . _ -)' })
+          .positional('job', { type: 'string', describe: 'add: the job file (read here, sent to the server)' })
+          .option('cron', { type: 'string', describe: 'add: fire a run on this cron expression (5 fields, or 6 with seconds)' })
+          .option('tz', { type: 'string', describe: 'add: the schedule\'s time zone, e.g. Asia/Shanghai (default: the server\'s)' })
+          .option('p', { type: 'string', array: true, describe: 'add: a variable every run gets: -p name=value' })
+          .option('json', { type: 'boolean' }),
+      guard(async (a: ClientArgs & { action: string; name?: string; job?: string; cron?: string; tz?: string; p?: string[]; json?: boolean }) => {
+        if (a.action === 'ls') {
+          const jobs = await listJobs(client(a));
+          process.stdout.write((a.json ? JSON.stringify(jobs) : jobsTable(jobs)) + '\n');
+          return;
+        }
+        if (a.name === undefined) throw configError('FERRY_USAGE', 'name', `ferry jobs ${a.action} needs the job's name: ferry jobs ${a.action} <name>${a.action === 'add' ? ' job.json' : ''}`);
+        if (a.action === 'rm') {
+          await removeJob(a.name, client(a));
+          process.stdout.write(`job ${a.name} removed (its runs and versions are kept)\n`);
+          return;
+        }
+        if (a.job === undefined) throw configError('FERRY_USAGE', 'job', `ferry jobs add needs the job file: ferry jobs add ${a.name} job.json`);
+        if (a.tz !== undefined && a.cron === undefined) throw configError('FERRY_USAGE', '--tz', 'a time zone belongs to a schedule: give --cron too');
+        const job = parseJobText(await readJobText(a.job), a.job);
+        const view = await putJob(a.name, { job, params: parseParams(a.p ?? []), ...(a.cron !== undefined ? { schedule: { cron: a.cron, ...(a.tz !== undefined ? { tz: a.tz } : {}) } } : {}) }, client(a));
+        process.stdout.write(a.json ? JSON.stringify(view) + '\n' : `job ${view.name} version ${view.version}${view.nextFiring ? `, next firing ${view.nextFiring}` : ''}\n`);
+      }),
+    )
+    .command(
+      'run-now <name>',
+      'run a stored job now; prints the run id',
+      (c) => clientArgs(c).positional('name', { type: 'string', demandOption: true }).option('bizdate', { type: 'string', describe: 'business date yyyyMMdd (default: yesterday)' }),
+      guard(async (a: ClientArgs & { name: string; bizdate?: string }) => {
+        const view = await runJobNow(a.name, a.bizdate !== undefined ? { bizdate: a.bizdate } : {}, client(a));
+        process.stdout.write(`${view.id}\n`);
+      }),
+    )
+    .command(
+      'backfill <target>',
+      'one run of a stored job per business date (补数据); or, given a backfill id, --cancel / --rerun-failed',
+      (c) =>
+        clientArgs(c)
+          .positional('target', { type: 'string', demandOption: true, describe: 'the job name, or a backfill id with --cancel / --rerun-failed' })
+          .option('from', { type: 'string', describe: 'the oldest bizdate yyyyMMdd' })
+          .option('to', { type: 'string', describe: 'the newest bizdate yyyyMMdd' })
+          .option('parallel', { type: 'number', default: 1, describe: 'days running at once' })
+          .option('cancel', { type: 'boolean', describe: 'stop the backfill: running days are cancelled, waiting ones never start' })
+          .option('rerun-failed', { type: 'boolean', describe: 'run its failed days again' })
+          .option('json', { type: 'boolean' }),
+      guard(async (a: ClientArgs & { target: string; from?: string; to?: string; parallel: number; cancel?: boolean; rerunFailed?: boolean; json?: boolean }) => {
+        let v;
+        if (a.cancel || a.rerunFailed) {
+          const id = Number(a.target);
+          if (!Number.isInteger(id) || id < 1) throw configError('FERRY_USAGE', 'id', `--${a.cancel ? 'cancel' : 'rerun-failed'} takes a backfill id (ferry backfill <job> printed it), got ${JSON.stringify(a.target)}`);
+          v = a.cancel ? await cancelBackfill(id, client(a)) : await rerunFailedBackfill(id, client(a));
+        } else {
+          if (a.from === undefined || a.to === undefined) throw configError('FERRY_USAGE', a.from === undefined ? '--from' : '--to', `give both dates: ferry backfill ${a.target} --from 20240101 --to 20240131`);
+          v = await backfill(a.target, { from: a.from, to: a.to, parallel: a.parallel }, client(a));
+        }
+        const c = v.counts;
+        process.stdout.write(a.json ? JSON.stringify(v) + '\n' : `backfill ${v.id} ${v.state}: ${v.days.length} days ${v.from}..${v.to}, ${c.succeeded} succeeded, ${c.failed} failed, ${c.running + c.queued} running, ${c.waiting} waiting, ${c.cancelled} cancelled\n`);
       }),
     )
     .command(

@@ -6,8 +6,9 @@
  */
 import { configError, FerryError, JobConfigError, type ErrorCode, type JobIssue } from '../errors.js';
 import type { RunState } from './states.js';
-import type { SubmitRequest } from './service.js';
-import type { LogLine, RunDetail, RunView } from './views.js';
+import type { PutJobRequest, SubmitRequest } from './service.js';
+import type { JobView, LogLine, RunDetail, RunView } from './views.js';
+import type { BackfillRequest, BackfillView } from './backfill.js';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8765';
 
@@ -28,7 +29,7 @@ function serverOf(o: ClientOptions): string {
   return (o.server ?? process.env.FERRY_SERVER ?? DEFAULT_SERVER).replace(/\/+$/, '');
 }
 
-async function request(o: ClientOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+async function request(o: ClientOptions, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<Response> {
   const server = serverOf(o);
   const token = o.token ?? process.env.FERRY_TOKEN;
   const headers: Record<string, string> = {};
@@ -49,7 +50,7 @@ async function request(o: ClientOptions, method: 'GET' | 'POST', path: string, b
   throw new FerryError('FERRY_SERVER', `the server at ${server} answered ${res.status}: ${answer.error ?? res.statusText}`);
 }
 
-async function json<T>(o: ClientOptions, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function json<T>(o: ClientOptions, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   return (await (await request(o, method, path, body)).json()) as T;
 }
 
@@ -100,4 +101,40 @@ export async function followLog(id: number, onLine: (line: LogLine) => void, o: 
     }
   }
   throw new FerryError('FERRY_SERVER', `the server closed the log of run ${id} before the run ended: see ferry status ${id}`);
+}
+
+/** Stores the job under `name` as its next version (with a schedule when given). */
+export function putJob(name: string, req: PutJobRequest, o: ClientOptions = {}): Promise<JobView> {
+  return json(o, 'PUT', `/api/jobs/${encodeURIComponent(name)}`, req);
+}
+
+export async function listJobs(o: ClientOptions = {}): Promise<JobView[]> {
+  return (await json<{ jobs: JobView[] }>(o, 'GET', '/api/jobs')).jobs;
+}
+
+export async function removeJob(name: string, o: ClientOptions = {}): Promise<void> {
+  await request(o, 'DELETE', `/api/jobs/${encodeURIComponent(name)}`);
+}
+
+/** A run of the stored job's current version now. */
+export function runJobNow(name: string, req: { bizdate?: string } = {}, o: ClientOptions = {}): Promise<RunView> {
+  return json(o, 'POST', `/api/jobs/${encodeURIComponent(name)}/run`, req);
+}
+
+/** One run per business date from..to, oldest first, at most `parallel` at once. */
+export function backfill(name: string, req: BackfillRequest, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/jobs/${encodeURIComponent(name)}/backfill`, req);
+}
+
+export function getBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'GET', `/api/backfills/${id}`);
+}
+
+/** Waiting days never start; running ones end CANCELLED. */
+export function cancelBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/backfills/${id}/cancel`);
+}
+
+export function rerunFailedBackfill(id: number, o: ClientOptions = {}): Promise<BackfillView> {
+  return json(o, 'POST', `/api/backfills/${id}/rerun-failed`);
 }

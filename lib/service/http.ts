@@ -4,6 +4,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { configError, JobConfigError, type JobIssue } from '../errors.js';
 import { RunConflict, RunNotFound, RunService } from './service.js';
@@ -29,6 +32,41 @@ const submitBody = {
     waitTimeoutMs: { type: 'integer', minimum: 0 },
     source: { type: 'string', maxLength: 500 },
   },
+} as const;
+
+/** The page lives in lib/service/page beside the sources (dist/lib/service → ../../../lib/service/page). */
+const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'lib', 'service', 'page');
+const PAGE: Array<[string, string, string]> = [
+  ['/', 'index.html', 'text/html; charset=utf-8'],
+  ['/page/app.css', 'app.css', 'text/css; charset=utf-8'],
+  ['/page/app.js', 'app.js', 'text/javascript; charset=utf-8'],
+];
+
+const jobName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' } as const;
+const nameParams = { type: 'object', required: ['name'], properties: { name: jobName } } as const;
+
+const putJobBody = {
+  type: 'object',
+  required: ['job'],
+  additionalProperties: false,
+  properties: {
+    job: { type: ['object', 'string'] },
+    params: { type: 'object', additionalProperties: { type: 'string' } },
+    schedule: { type: 'object', required: ['cron'], additionalProperties: false, properties: { cron: { type: 'string', maxLength: 200 }, tz: { type: 'string', maxLength: 100 } } },
+  },
+} as const;
+
+const runNowBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { bizdate: { type: 'string', pattern: '^[0-9]{8}$' } },
+} as const;
+
+const backfillBody = {
+  type: 'object',
+  required: ['from', 'to'],
+  additionalProperties: false,
+  properties: { from: { type: 'string', pattern: '^[0-9]{8}$' }, to: { type: 'string', pattern: '^[0-9]{8}$' }, parallel: { type: 'integer', minimum: 1, maximum: 64 } },
 } as const;
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const;
@@ -99,6 +137,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     return reply.code(500).send({ error: 'the server failed to answer; its log has the reason' });
   });
 
+  // The status page: three static files read once at start, no build step and nothing from a CDN.
+  for (const [route, file, type] of PAGE) {
+    const body = readFileSync(join(PAGE_DIR, file));
+    app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+  }
+
   app.get('/api/health', async () => ({ ok: true, slots: service.slots }));
 
   app.post('/api/runs', { schema: { body: submitBody } }, async (req, reply) => {
@@ -125,6 +169,34 @@ export function createServer(options: ServerOptions): FastifyInstance {
     follow(service, id, after, reply);
     return reply;
   });
+
+  app.put('/api/jobs/:name', { schema: { params: nameParams, body: putJobBody } }, async (req) => service.putJob((req.params as { name: string }).name, req.body as Parameters<RunService['putJob']>[1]));
+
+  app.get('/api/jobs', async () => ({ jobs: service.jobs() }));
+
+  app.get('/api/jobs/:name', { schema: { params: nameParams } }, async (req) => service.jobView((req.params as { name: string }).name));
+
+  app.delete('/api/jobs/:name', { schema: { params: nameParams } }, async (req, reply) => {
+    service.removeJob((req.params as { name: string }).name);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/jobs/:name/run', { schema: { params: nameParams, body: runNowBody } }, async (req, reply) => {
+    const body = (req.body ?? {}) as { bizdate?: string };
+    return reply.code(201).send(await service.runNow((req.params as { name: string }).name, body.bizdate));
+  });
+
+  app.post('/api/jobs/:name/backfill', { schema: { params: nameParams, body: backfillBody } }, async (req, reply) => {
+    return reply.code(201).send(await service.backfill((req.params as { name: string }).name, req.body as { from: string; to: string; parallel?: number }));
+  });
+
+  app.get('/api/backfills', async () => ({ backfills: service.backfills() }));
+
+  app.get('/api/backfills/:id', { schema: { params: idParams } }, async (req) => service.backfillView((req.params as { id: number }).id));
+
+  app.post('/api/backfills/:id/cancel', { schema: { params: idParams } }, async (req) => service.cancelBackfill((req.params as { id: number }).id));
+
+  app.post('/api/backfills/:id/rerun-failed', { schema: { params: idParams } }, async (req) => service.rerunFailed((req.params as { id: number }).id));
 
   return app;
 }

@@ -17,8 +17,11 @@ import type { Logger } from '../plugin/spi.js';
 import { Sealer } from './seal.js';
 import { SlotQueue } from './slots.js';
 import { isEnd, REASON_SERVER_STOPPED, type RunState } from './states.js';
-import { Store, type LogRow } from './store.js';
-import { runDetail, runView, type RunDetail, type RunView } from './views.js';
+import { checkSchedule, nextFiring } from './schedule.js';
+import { Scheduler } from './scheduler.js';
+import { backfillDays, backfillView, type BackfillRequest, type BackfillView } from './backfill.js';
+import { Store, type LogRow, type RunOrigin } from './store.js';
+import { jobView, runDetail, runView, type JobView, type RunDetail, type RunView } from './views.js';
 
 export interface SubmitRequest {
   /** The job itself, or a path under the server's jobs directory. */
@@ -29,6 +32,13 @@ export interface SubmitRequest {
   waitTimeoutMs?: number;
   /** For a job sent as an object: the file it came from, shown in the run list (ferry submit sends it). */
   source?: string;
+}
+
+export interface PutJobRequest {
+  job: Record<string, unknown> | string;
+  params?: Record<string, string>;
+  /** Fires a run at each match of the cron expression (seconds allowed) in the time zone (default: the server's). */
+  schedule?: { cron: string; tz?: string };
 }
 
 export interface ServiceOptions {
@@ -73,11 +83,14 @@ export class RunService {
   /** 'line' (id, LogRow) and 'end' (id): what log followers listen to. */
   readonly events = new EventEmitter().setMaxListeners(0);
   private stopping = false;
+  private readonly scheduler: Scheduler;
+  private readonly topUps = new Map<number, Promise<void>>();
 
   constructor(private readonly options: ServiceOptions) {
     this.store = new Store(options.dataDir);
     this.sealer = Sealer.open(join(options.dataDir, 'store.key'));
     this.queue = new SlotQueue(options.slots);
+    this.scheduler = new Scheduler(this.store, (name, bizdate, cyctime, reason) => this.runNow(name, bizdate, { kind: 'schedule' }, reason, { cyctime }), options.log);
   }
 
   get slots(): { total: number; free: number } {
@@ -106,12 +119,131 @@ export class RunService {
       const row = this.store.get(id)!;
       if (row.wait_timeout_ms !== null) this.armTimeout(id, Date.parse(row.created_at) + row.wait_timeout_ms - Date.now(), row.wait_timeout_ms);
     }
+    this.scheduler.start();
+    for (const b of this.store.backfills(1000)) if (!b.cancelled_at) void this.topUp(b.id);
   }
 
   /** Validates the job (JobConfigError: nothing is stored), stores the run QUEUED and starts it when slots are free. */
   async submit(req: SubmitRequest): Promise<RunView> {
     const { job, source } = await this.jobOf(req.job, req.source);
+    return this.enqueue(job, source, req.params ?? {}, req.bizdate, req.waitTimeoutMs, { kind: 'once' }, undefined);
+  }
+
+  /** Keeps the job under its name as a new version; a job that would not run is refused and nothing is stored. */
+  async putJob(name: string, req: PutJobRequest): Promise<JobView> {
+    const { job } = await this.jobOf(req.job, undefined);
     const params = req.params ?? {};
+    const inspected = await inspectJob(job, { params });
+    if (req.schedule) checkSchedule(req.schedule.cron, req.schedule.tz);
+    const sealed: SealedJob = { job, params, secrets: inspected.secrets };
+    const row = this.store.putJob({
+      name,
+      jobDisplay: inspected.job,
+      jobSealed: this.sealer.seal(sealed),
+      paramsDisplay: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, maskText(v, inspected.secrets)])),
+      cron: req.schedule?.cron,
+      tz: req.schedule?.tz,
+    });
+    this.options.log.info(`job ${name} version ${row.version} stored${row.cron ? ` (cron ${row.cron}${row.tz ? ` ${row.tz}` : ''})` : ''}`);
+    this.jobChanged(name);
+    return this.jobView(name);
+  }
+
+  jobView(name: string): JobView {
+    const row = this.store.job(name);
+    if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    return jobView(row, nextFiring(row));
+  }
+
+  jobs(): JobView[] {
+    return this.store.jobs().map((row) => jobView(row, nextFiring(row)));
+  }
+
+  removeJob(name: string): void {
+    if (!this.store.removeJob(name)) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    this.jobChanged(name);
+  }
+
+  /** A run of the job's current version now, with the bizdate given or the usual default (yesterday). */
+  async runNow(name: string, bizdate: string | undefined, origin: RunOrigin = { kind: 'manual' }, reason?: string, extra: Record<string, string> = {}): Promise<RunView> {
+    const row = this.store.job(name);
+    if (!row) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    const { job, params } = this.sealer.open<SealedJob>(row.job_sealed);
+    return this.enqueue(job, `job ${name} v${row.version}`, { ...params, ...extra }, bizdate, undefined, { ...origin, jobName: name, jobVersion: row.version }, reason);
+  }
+
+  /** Starts one run per day of from..to, oldest first, at most `parallel` at once. */
+  async backfill(name: string, req: BackfillRequest): Promise<BackfillView> {
+    if (!this.store.job(name)) throw new RunNotFound(`there is no job ${JSON.stringify(name)}: ferry jobs ls lists them`);
+    const days = backfillDays(req);
+    const parallel = req.parallel ?? 1;
+    const id = this.store.insertBackfill(name, days, parallel);
+    this.options.log.info(`backfill ${id} of job ${name}: ${days.length} days ${days[0]}..${days[days.length - 1]}, ${parallel} at once`);
+    await this.topUp(id);
+    return this.backfillView(id);
+  }
+
+  backfillView(id: number): BackfillView {
+    const row = this.store.backfill(id);
+    if (!row) throw new RunNotFound(`there is no backfill ${id}`);
+    return backfillView(row, this.store);
+  }
+
+  backfills(limit = 50): BackfillView[] {
+    return this.store.backfills(limit).map((row) => backfillView(row, this.store));
+  }
+
+  /** Waiting days never start; queued and running ones are cancelled. */
+  async cancelBackfill(id: number): Promise<BackfillView> {
+    this.backfillView(id);
+    this.store.cancelBackfill(id);
+    const open = this.store.backfillDays(id).filter((d) => d.run_id !== null && (d.state === 'QUEUED' || d.state === 'RUNNING'));
+    await Promise.all(open.map((d) => this.cancel(d.run_id!).catch(() => undefined)));
+    return this.backfillView(id);
+  }
+
+  /** The failed days (FAILED, LIMIT_EXCEEDED) wait again for their turn. */
+  async rerunFailed(id: number): Promise<BackfillView> {
+    const v = this.backfillView(id);
+    if (v.state === 'CANCELLED') throw new RunConflict(`backfill ${id} was cancelled: start a new one`);
+    for (const d of v.days) if (d.state === 'FAILED' || d.state === 'LIMIT_EXCEEDED') this.store.setBackfillDayRun(id, d.bizdate, null);
+    await this.topUp(id);
+    return this.backfillView(id);
+  }
+
+  /** One top-up of a backfill at a time, so that two ends at once never give one day two runs. */
+  private topUp(id: number): Promise<void> {
+    const next = (this.topUps.get(id) ?? Promise.resolve()).then(() => this.topUpNow(id));
+    this.topUps.set(id, next);
+    return next;
+  }
+
+  /** Gives the oldest waiting days runs while fewer than `parallel` are open. */
+  private async topUpNow(id: number): Promise<void> {
+    const row = this.store.backfill(id);
+    if (!row || row.cancelled_at || this.stopping) return;
+    const days = this.store.backfillDays(id);
+    let open = days.filter((d) => d.state === 'QUEUED' || d.state === 'RUNNING').length;
+    for (const d of days) {
+      if (open >= row.parallel) break;
+      if (d.run_id !== null) continue;
+      try {
+        const run = await this.runNow(row.job_name, d.bizdate, { kind: 'backfill', backfillId: id }, `backfill ${id}: day ${d.bizdate}`);
+        this.store.setBackfillDayRun(id, d.bizdate, run.id);
+      } catch (err) {
+        this.options.log.warn(`backfill ${id}: day ${d.bizdate} made no run: ${(err as Error).message}`);
+        return;
+      }
+      open++;
+    }
+  }
+
+  private jobChanged(name: string): void {
+    this.scheduler.refresh(name);
+  }
+
+  private async enqueue(job: Record<string, unknown>, source: string, params: Record<string, string>, bizdate: string | undefined, waitTimeoutMs: number | undefined, origin: RunOrigin, reason: string | undefined): Promise<RunView> {
+    const req = { bizdate, waitTimeoutMs };
     const options = { params, ...(req.bizdate !== undefined ? { bizdate: req.bizdate } : {}) };
     const inspected = await inspectJob(job, options);
     if (inspected.channel > this.queue.total) {
@@ -121,7 +253,8 @@ export class RunService {
     const paramsDisplay = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, maskText(v, inspected.secrets)]));
     const id = this.store.insertRun(
       { source, jobDisplay: inspected.job, jobSealed: this.sealer.seal(sealed), paramsDisplay, bizdate: req.bizdate, slots: inspected.channel, restore: inspected.restore, waitTimeoutMs: req.waitTimeoutMs },
-      undefined,
+      reason,
+      origin,
     );
     for (const w of inspected.warnings) this.line(id, 'WARN', `${w.path}: ${w.message}`, inspected.secrets);
     this.options.log.info(`run ${id} submitted (${source}, ${inspected.channel} slots)`);
@@ -186,6 +319,7 @@ export class RunService {
   /** Stops taking runs, stops the running ones (a restore job is queued again to resume) and closes the store. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.scheduler.stop();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const run of this.running.values()) run.controller.abort();
@@ -229,6 +363,9 @@ export class RunService {
     this.options.log.info(`run ${id} ${to}${o.reason ? `: ${o.reason}` : ''}`);
     this.events.emit('end', id);
     this.store.forgetLogSeq(id);
+    const ended = this.store.get(id);
+    if (!this.stopping) this.scheduler.ended(ended?.job_name ?? null);
+    if (!this.stopping && ended?.backfill_id != null) void this.topUp(ended.backfill_id);
   }
 
   /** Stores a log line (masked) and hands it to the followers. */

@@ -2,7 +2,7 @@
 import type { JobProgress } from '../container/progress.js';
 import type { JobSummary } from '../container/summary.js';
 import type { RunState } from './states.js';
-import type { LogRow, RunRow, TransitionRow } from './store.js';
+import type { JobRow, LogRow, RunRow, TransitionRow } from './store.js';
 
 export interface RunTransition {
   from: RunState | null;
@@ -16,8 +16,14 @@ export interface RunView {
   state: RunState;
   /** Why it waits (QUEUED), or why it ended as it did. */
   reason: string | null;
-  /** 'once' for a submitted run (schedules and backfills come later). */
+  /** 'once' for a submitted run, 'manual' for ferry run-now, 'schedule', 'backfill'. */
   kind: string;
+  /** The stored job it ran, and which version of it (null for a submitted run). */
+  jobName: string | null;
+  jobVersion: number | null;
+  backfillId: number | null;
+  /** Why the run was made: which firing of its schedule, a make-up after a restart, a backfill. */
+  trigger: string | null;
   /** The job's file name, or '<object>'. */
   source: string;
   slots: number;
@@ -54,6 +60,10 @@ export function runView(row: RunRow, liveProgress?: JobProgress): RunView {
     state: row.state,
     reason: row.reason,
     kind: row.kind,
+    jobName: row.job_name,
+    jobVersion: row.job_version,
+    backfillId: row.backfill_id,
+    trigger: row.trigger,
     source: row.source,
     slots: row.slots,
     bizdate: row.bizdate,
@@ -72,6 +82,33 @@ export function runDetail(row: RunRow, transitions: TransitionRow[], liveProgres
   return {
     ...runView(row, liveProgress),
     transitions: transitions.map((t) => ({ from: t.from_state, to: t.to_state, reason: t.reason, at: t.at })),
+    job: JSON.parse(row.job_display) as Record<string, unknown>,
+  };
+}
+
+export interface JobView {
+  name: string;
+  version: number;
+  /** The -p values it runs with, secrets masked. */
+  params: Record<string, string>;
+  cron: string | null;
+  tz: string | null;
+  /** When the schedule fires next (ISO), null without a schedule. */
+  nextFiring: string | null;
+  updatedAt: string;
+  /** The job after variable substitution, secrets masked. */
+  job: Record<string, unknown>;
+}
+
+export function jobView(row: JobRow, nextFiring: Date | null): JobView {
+  return {
+    name: row.name,
+    version: row.version,
+    params: JSON.parse(row.params_display) as Record<string, string>,
+    cron: row.cron,
+    tz: row.tz,
+    nextFiring: nextFiring?.toISOString() ?? null,
+    updatedAt: row.created_at,
     job: JSON.parse(row.job_display) as Record<string, unknown>,
   };
 }
