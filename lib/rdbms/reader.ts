@@ -10,6 +10,7 @@ import type { JobContext, Logger, PassThroughOffer, ReaderJob, ReaderPlugin, Rea
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
 // streamreader's constant parsing: one meaning of {type, value, format} across readers.
 import { ColumnProblem, compileColumn } from '../plugins/streamreader/columns.js';
+import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
@@ -115,7 +116,6 @@ function keyLiteral(dialect: Dialect, kind: 'int' | 'text', text: string): strin
   return text;
 }
 
-const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 export function readerSchema(dialect: DialectName): Schema {
   return {
@@ -288,13 +288,13 @@ class RdbmsReaderJob implements ReaderJob {
             constants.push({ at: at++, column: constantColumn(c, `${path}.column[${k}]`) });
             continue;
           }
-          if (PLAIN_NAME.test(c.name)) {
-            const real = known.get(c.name.toLowerCase());
-            if (!real) {
-              throw configError('FERRY_JOB_INVALID', `${path}.column[${k}]`, `column "${c.name}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
-            }
-            select.push(this.dialect.quoteIdent(real));
-            types.push(info.find((x) => x.name === real)!.dbType);
+          const entry = columnEntry(c.name, info.map((x) => x.name));
+          if (entry.kind === 'missing') {
+            throw configError('FERRY_JOB_INVALID', `${path}.column[${k}]`, `column "${entry.name}" does not exist in ${table}; its columns are: ${info.map((x) => x.name).join(', ')}`);
+          }
+          if (entry.kind === 'column') {
+            select.push(this.dialect.quoteIdent(entry.name));
+            types.push(info.find((x) => x.name === entry.name)!.dbType);
           } else {
             this.offer ??= `column ${k} is an expression (${c.name})`;
             // An expression (DataX allows "id + 1", "now()"): the user's SQL, as in querySql.

@@ -7,6 +7,7 @@
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
 import type { Checkpoint, JobContext, PassThroughOffer, ReceivedFrame, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
+import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
 import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
@@ -104,7 +105,6 @@ class RdbmsWriterJob implements WriterJob {
     const info = await this.session.columns(this.table).catch((err: Error) => {
       throw configError('FERRY_JOB_INVALID', `${path}.connection[0].table`, err.message);
     });
-    const known = new Map(info.map((c) => [c.name.toLowerCase(), c.name]));
     const wanted = (p.column ?? ['*']).map((c) => (typeof c === 'string' ? c : c.name));
     this.columns = [];
     for (const [i, name] of wanted.entries()) {
@@ -112,10 +112,12 @@ class RdbmsWriterJob implements WriterJob {
         this.columns.push(...info.map((c) => c.name));
         continue;
       }
-      const bare = name.replace(/^[`"]|[`"]$/g, '');
-      const real = known.get(bare.toLowerCase());
-      if (!real) throw configError('FERRY_JOB_INVALID', `${path}.column[${i}]`, `column "${bare}" does not exist in ${this.table}; its columns are: ${info.map((c) => c.name).join(', ')}`);
-      this.columns.push(real);
+      const entry = columnEntry(name, info.map((c) => c.name));
+      if (entry.kind !== 'column') {
+        const what = entry.kind === 'missing' ? `column "${entry.name}" does not exist in ${this.table}` : `"${name}" is not a column name (a writer takes names, not expressions)`;
+        throw configError('FERRY_JOB_INVALID', `${path}.column[${i}]`, `${what}; its columns are: ${info.map((c) => c.name).join(', ')}`);
+      }
+      this.columns.push(entry.name);
     }
     const typeOf = new Map(info.map((c) => [c.name, c.dbType]));
     this.types = this.columns.map((c) => typeOf.get(c)!);

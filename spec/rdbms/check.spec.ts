@@ -127,4 +127,34 @@ for (const db of dbs) {
   });
 }
 
+/** Columns named like SQL keywords, named bare or quoted either way on either side, move exactly; a quoted name the table lacks is a missing column. */
+for (const from of dbs) {
+  for (const to of dbs) {
+    test(`${from.name} → ${to.name}: columns named select, order, from round-trip, bare or quoted ("order", \`from\`) on either side`, async () => {
+      const src = from.table('kwsrc');
+      const dst = to.table('kwdst');
+      const cols = (d: TestDatabase): string => `id int PRIMARY KEY, ${d.dialect.quoteIdent('select')} varchar(10), ${d.dialect.quoteIdent('order')} int, ${d.dialect.quoteIdent('from')} varchar(10)`;
+      await from.session.execute(`CREATE TABLE ${from.dialect.quoteIdent(src)} (${cols(from)})`);
+      await to.session.execute(`CREATE TABLE ${to.dialect.quoteIdent(dst)} (${cols(to)})`);
+      try {
+        await from.session.execute(`INSERT INTO ${from.dialect.quoteIdent(src)} VALUES (1, 'a', 10, 'x'), (2, 'b''q', 20, NULL), (3, NULL, NULL, 'z')`);
+        const reader = readerOf(from, { column: ['id', 'select', '"order"', '`from`'], connection: [{ jdbcUrl: [from.jdbcUrl], table: [src] }] });
+        const summary = await runJob(job(reader, writerOf(to, dst, { column: ['id', '`select`', 'order', '"from"'] })));
+        assert.is(summary.recordsWritten, 3);
+        const rows = await to.session.query(`SELECT id, ${to.dialect.quoteIdent('select')}, ${to.dialect.quoteIdent('order')}, ${to.dialect.quoteIdent('from')} FROM ${to.dialect.quoteIdent(dst)} ORDER BY id`);
+        assert.equal(rows.map((r) => r.map((v) => (v === null ? null : String(v)))), [['1', 'a', '10', 'x'], ['2', "b'q", '20', null], ['3', null, null, 'z']]);
+        try {
+          await validateJob(job(readerOf(from, { column: ['id', '"ordr"'], connection: [{ jdbcUrl: [from.jdbcUrl], table: [src] }] }), writerOf(to, dst, { column: ['id', 'order'] })), { check: true });
+          assert.unreachable('a quoted name the table lacks is refused');
+        } catch (err) {
+          assert.is((err as Error).message, `${R}.column[1]: column "ordr" does not exist in ${src}; its columns are: id, select, order, from`);
+        }
+      } finally {
+        await from.session.execute(`DROP TABLE IF EXISTS ${from.dialect.quoteIdent(src)}`);
+        await to.session.execute(`DROP TABLE IF EXISTS ${to.dialect.quoteIdent(dst)}`);
+      }
+    });
+  }
+}
+
 test.run();

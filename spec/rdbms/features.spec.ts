@@ -168,8 +168,8 @@ for (const db of dbs) {
       const cases: Array<{ name: string; reader: Record<string, unknown>; code: number; line: RegExp; secret?: boolean }> = [
         { name: 'missing table', reader: { connection: [{ jdbcUrl: [db.jdbcUrl], table: ['no_such_table_x'] }] }, code: 2, line: /^error: job\.content\[0\]\.reader\.parameter\.connection\[0\]\.table\[0\]: table "no_such_table_x" does not exist in 127\.0\.0\.1:\d+\/\w+$/ },
         { name: 'missing column', reader: { column: ['id', 'nope'], connection: [{ jdbcUrl: [db.jdbcUrl], table: [table] }] }, code: 2, line: new RegExp(`^error: job\\.content\\[0\\]\\.reader\\.parameter\\.column\\[1\\]: column "nope" does not exist in ${table}; its columns are: id, v$`) },
-        { name: 'unreachable', reader: { connection: [{ jdbcUrl: [db.jdbcUrl.replace(/:\d+\//, ':1/')], table: [table] }] }, code: 1, line: new RegExp(`^error: cannot connect to ${db.name === 'mysql' ? 'MySQL' : 'PostgreSQL'} at 127\\.0\\.0\\.1:1/\\w+ as \\w+: .*ECONNREFUSED`), secret: true },
-        { name: 'bad user', reader: { username: 'ferry_no_such_user', connection: [{ jdbcUrl: [db.jdbcUrl], table: [table] }] }, code: 1, line: new RegExp(`^error: cannot connect to ${db.name === 'mysql' ? 'MySQL' : 'PostgreSQL'} at 127\\.0\\.0\\.1:\\d+/\\w+ as ferry_no_such_user: `), secret: true },
+        { name: 'unreachable', reader: { connection: [{ jdbcUrl: [db.jdbcUrl.replace(/:\d+\//, ':1/')], table: [table] }] }, code: 1, line: new RegExp(`^error: the reader \\(${db.name}reader, job\\.content\\[0\\]\\.reader\\): cannot connect to ${db.name === 'mysql' ? 'MySQL' : 'PostgreSQL'} at 127\\.0\\.0\\.1:1/\\w+ as \\w+: .*ECONNREFUSED`), secret: true },
+        { name: 'bad user', reader: { username: 'ferry_no_such_user', connection: [{ jdbcUrl: [db.jdbcUrl], table: [table] }] }, code: 1, line: new RegExp(`^error: the reader \\(${db.name}reader, job\\.content\\[0\\]\\.reader\\): cannot connect to ${db.name === 'mysql' ? 'MySQL' : 'PostgreSQL'} at 127\\.0\\.0\\.1:\\d+/\\w+ as ferry_no_such_user: `), secret: true },
       ];
       for (const c of cases) {
         const path = join(dir, `${c.name.replace(/ /g, '-')}.json`);
