@@ -161,6 +161,7 @@ export class JobContainer {
     if (options.signal?.aborted) onAbort();
 
     const jobs: ContentJobs[] = [];
+    const opened: Array<ReaderJob | WriterJob> = [];
     let result: ScheduleResult = { reports: [], channels: 0, groups: 0, threads: 0 };
     let failure: unknown;
     try {
@@ -172,7 +173,10 @@ export class JobContainer {
             restoreColumn: job.settings.restore?.column,
           });
           const reader = await side('reader', c.reader, () => (c.reader.plugin as ReaderPlugin).createJob(ctx(c.reader)));
+          // Destroyed below even when the writer's init fails: the reader holds its connections.
+          opened.push(reader);
           const writer = await side('writer', c.writer, () => (c.writer.plugin as WriterPlugin).createJob(ctx(c.writer)));
+          opened.push(writer);
           jobs.push({ reader, writer });
           if (reader.polls?.()) this.polling = true;
           const rc = reader.columnCount?.();
@@ -191,13 +195,11 @@ export class JobContainer {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
       this.dirty.close();
-      for (const j of jobs) {
-        for (const side of [j.reader, j.writer]) {
-          try {
-            await side.destroy?.();
-          } catch (err) {
-            options.log.warn(`destroy failed: ${(err as Error).message}`);
-          }
+      for (const side of opened) {
+        try {
+          await side.destroy?.();
+        } catch (err) {
+          options.log.warn(`destroy failed: ${(err as Error).message}`);
         }
       }
     }
