@@ -15,6 +15,7 @@ import type { JobIssue } from './errors.js';
 import { createMissingTables } from './rdbms/create-table.js';
 import type { PluginInfo } from './job/job-help.js';
 import type { JobConfig } from './job/job-config.js';
+import type { ClusterOptions } from './cluster/protocol.js';
 
 export interface RunOptions {
   /** Values for `${name}` variables (CLI: -p name=value). */
@@ -43,6 +44,11 @@ export interface RunOptions {
   resume?: boolean;
   /** An unknown key in the job file is an error (JobConfigError, exit 2) rather than a warning (CLI `--strict`). */
   strict?: boolean;
+  /**
+   * Run the task groups on `ferry worker` processes over this Redis (redis://host:6379; CLI
+   * `--cluster`) instead of this machine's threads. The job is planned here as for a local run.
+   */
+  cluster?: string | ClusterOptions;
 }
 
 const SILENT: Logger = { info: () => {}, warn: () => {} };
@@ -74,6 +80,9 @@ export function defineJob(job: JobConfig): JobConfig {
 
 export async function runJob(job: string | JobConfig | object, options: RunOptions = {}): Promise<JobSummary> {
   const log = options.log ?? SILENT;
+  // A bad URL is a usage error before anything is loaded; the connection is made once the job is
+  // planned. Imported here: BullMQ is loaded only by a cluster run.
+  const executor = options.cluster === undefined ? undefined : (await import('./cluster/executor.js')).clusterExecutor(options.cluster, log);
   const registry = await registryWith(options.plugins, options.baseDir);
   const spec = await loadJob(job, loadOptions(options, registry));
   for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
@@ -87,6 +96,7 @@ export async function runJob(job: string | JobConfig | object, options: RunOptio
     progressIntervalMs: options.progressIntervalMs ?? (options.onProgress ? 1000 : undefined),
     state,
     resume: options.resume,
+    executor,
   });
   const summary = await container.run();
   if (options.stateFile !== undefined) {

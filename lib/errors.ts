@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'FERRY_RECORD_REJECTED'
   | 'FERRY_ERROR_LIMIT'
   | 'FERRY_SERVER'
+  | 'FERRY_GROUP_LOST'
+  | 'FERRY_CLUSTER'
   | 'FERRY_INTERNAL';
 
 export const EXIT_OK = 0;

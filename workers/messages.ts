@@ -112,6 +112,8 @@ export interface TaskReport extends TaskStats {
 export interface TaskGroupResult {
   taskGroupId: number;
   tasks: TaskReport[];
+  /** Which `ferry worker` ran the group (a cluster run); absent on this machine's threads. */
+  worker?: string | undefined;
 }
 
 /** A dirty record on its way to the dirty file: values as JSON, and which task and plugin found it. */
@@ -125,6 +127,13 @@ export interface DirtyReport extends Omit<DirtyRecord, 'values'> {
 export interface ProgressSink {
   progress(report: ProgressReport): void;
   /** Dirty records, in the order found; the worker awaits the call before a task reports its end. */
-  dirty(records: DirtyReport[]): void;
+  dirty(records: DirtyReport[]): void | Promise<unknown>;
   log(level: 'info' | 'warn', message: string): void;
+  /**
+   * An attempt of a task is about to begin (the worker awaits it): once a group is lost with
+   * its worker, the container knows which tasks may have written something.
+   */
+  taskStarted(taskId: number, attempt: number): void | Promise<unknown>;
+  /** A task's final report, as the task ends (before the group does). */
+  taskEnded(report: TaskReport): void | Promise<unknown>;
 }

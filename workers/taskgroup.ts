@@ -47,24 +47,30 @@ export default async function runTaskGroup({ spec, port }: TaskGroupRequest): Pr
   };
   const timer = setInterval(report, spec.progressIntervalMs);
 
+  const ended = async (r: TaskReport): Promise<void> => {
+    reports.push(r);
+    await sink.taskEnded(r);
+  };
+
   const runWithRetry = async (task: TaskSpec): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
       if (stopReason !== undefined) {
-        reports.push(notRun(task, attempt, stopReason));
+        await ended(notRun(task, attempt, stopReason));
         return;
       }
-      const run = new TaskAttempt(task, attempt, spec, log, (records) => sink.dirty(records), stopping.signal);
+      await sink.taskStarted(task.taskId, attempt);
+      const run = new TaskAttempt(task, attempt, spec, log, async (records) => void (await sink.dirty(records)), stopping.signal);
       running.add(run);
       const result = await run.run();
       running.delete(run);
       if (result.state !== 'failed' || stopReason !== undefined) {
         if (result.state === 'failed') result.state = 'aborted';
-        reports.push(result);
+        await ended(result);
         return;
       }
       const canRetry = attempt <= spec.maxRetryTimes && result.error?.retryable === true && run.writerSupportsFailover;
       if (!canRetry) {
-        reports.push(result);
+        await ended(result);
         stopAll(`task ${task.taskId} failed`);
         return;
       }

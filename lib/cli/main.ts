@@ -70,7 +70,7 @@ function common(args: CommonArgs): { params: Record<string, string>; bizdate?: s
   return o;
 }
 
-async function run(args: CommonArgs & { job: string | object; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string }): Promise<void> {
+async function run(args: CommonArgs & { job: string | object; channel?: number; json?: boolean; quiet?: boolean; stateFile?: string; resume?: boolean; explain?: boolean; logFile?: string; cluster?: string; queue?: string }): Promise<void> {
   const out = new Console(process.stderr, args.quiet);
   if (args.logFile !== undefined) {
     let fd: number;
@@ -107,6 +107,7 @@ async function run(args: CommonArgs & { job: string | object; channel?: number; 
   try {
     const o = common(args);
     if (args.channel !== undefined && !Number.isInteger(args.channel)) throw configError('FERRY_USAGE', '--channel', 'expected a number (a whole number of channels, e.g. --channel 4)');
+    if (args.queue !== undefined && args.cluster === undefined) throw configError('FERRY_USAGE', '--queue', 'names a queue of a cluster: give --cluster redis://host:6379 too');
     const job: string | object = args.job === '-' || (args.job === '' && argv.includes('-')) ? parseJobText(readFileSync(0, 'utf8'), 'stdin') : args.job;
     if (args.explain) {
       const paths = await explainJob(job, { ...o, ...(args.channel !== undefined ? { channel: args.channel } : {}), ...(args.resume ? { resume: true } : {}) });
@@ -120,6 +121,7 @@ async function run(args: CommonArgs & { job: string | object; channel?: number; 
       ...(args.channel !== undefined ? { channel: args.channel } : {}),
       ...(args.stateFile !== undefined ? { stateFile: args.stateFile } : {}),
       ...(args.resume ? { resume: true } : {}),
+      ...(args.cluster !== undefined ? { cluster: { redis: args.cluster, queue: args.queue } } : {}),
       signal: controller.signal,
       log: out,
       onProgress: printer.onProgress,
@@ -129,6 +131,29 @@ async function run(args: CommonArgs & { job: string | object; channel?: number; 
   } catch (err) {
     if (stdoutClosed) process.exit(0);
     if (err instanceof JobFailedError && err.summary) printSummary(err.summary as JobSummary);
+    fail(err, args.verbose);
+  }
+}
+
+async function worker(args: { redis: string; queue?: string; slots?: number; name?: string; lockMs?: number; verbose?: boolean }): Promise<void> {
+  const out = new Console(process.stderr);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    out.warn('stopping: no new task groups; the running ones end first (Ctrl-C again to quit at once: their jobs then go on elsewhere or fail)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (const [option, v] of [['--slots', args.slots], ['--lock-ms', args.lockMs]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw configError('FERRY_USAGE', option, `expected a whole number above 0, got ${String(v)}`);
+    }
+    const { runWorker } = await import('../cluster/worker.js');
+    await runWorker({ redis: args.redis, queue: args.queue, slots: args.slots, name: args.name, lockMs: args.lockMs, log: out, signal: controller.signal });
+  } catch (err) {
     fail(err, args.verbose);
   }
 }
@@ -171,7 +196,7 @@ function jobArgs<T>(y: Argv<T>) {
 }
 
 const argv = datax(hideBin(process.argv));
-const commandNames = new Set(['run', 'validate', 'state', 'plugins', 'bench', 'serve', 'submit', 'status', 'logs', 'cancel', 'runs']);
+const commandNames = new Set(['run', 'validate', 'state', 'plugins', 'bench', 'worker', 'serve', 'submit', 'status', 'logs', 'cancel', 'runs']);
 // DataX's habit is `datax.py job.json`: name the command it meant
 if (argv[0] !== undefined && !argv[0].startsWith('-') && !commandNames.has(argv[0]) && /\.json5?$/i.test(argv[0])) {
   console_.error(`error: "${argv[0]}" is not a command; to run a job file: ferry run ${argv[0]}`);
@@ -199,8 +224,22 @@ const commands = yargs(argv)
         .option('strict', { type: 'boolean', describe: 'an unknown key in the job file is an error, not a warning' })
         .option('resume', { type: 'boolean', describe: 'setting.restore: go on from the checkpoints of the last run of this job' })
         .option('explain', { type: 'boolean', describe: 'print the path each job.content entry takes (pass-through, COPY, INSERT) and why; run nothing' })
-        .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' }),
+        .option('state-file', { type: 'string', describe: 'incremental runs: start where the last successful run with this file ended, and record where this one ends' })
+        .option('cluster', { type: 'string', describe: 'run the task groups on `ferry worker` processes over this Redis (redis://host:6379)' })
+        .option('queue', { type: 'string', describe: 'with --cluster: the queue whose workers run it (default "default")' }),
     (a) => run(a as never),
+  )
+  .command(
+    'worker',
+    'take task groups of `ferry run --cluster` jobs from Redis and run them on this machine\'s threads',
+    (y) =>
+      y
+        .option('redis', { type: 'string', demandOption: true, describe: 'the Redis the jobs are submitted to: redis://host:6379' })
+        .option('slots', { type: 'number', describe: 'task groups run at once (default: the cores)' })
+        .option('queue', { type: 'string', describe: 'the queue to take groups from (default "default"): ferry run --cluster ... --queue names the same' })
+        .option('name', { type: 'string', describe: 'this worker\'s name in summaries (default: host:pid)' })
+        .option('lock-ms', { type: 'number', describe: 'a worker silent this long is taken for dead and its groups go elsewhere (default 10000)' }),
+    (a) => worker(a as never),
   )
   .command(
     'copy <source> <target>',
@@ -343,7 +382,7 @@ const commands = yargs(argv)
   );
 
 const cli = serviceCommands(commands, fail)
-  .demandCommand(1, 'name a command: run, copy, template, schema, validate, state, plugins, bench, serve, submit, status, logs, cancel or runs')
+  .demandCommand(1, 'name a command: run, copy, template, schema, validate, state, plugins, bench, worker, serve, submit, status, logs, cancel or runs')
   .strict()
   .help()
   .alias('h', 'help')

@@ -95,6 +95,7 @@ export function formatSummary(s: JobSummary): string {
     // summed over tasks that ran side by side, so they can exceed Elapsed: say so
     ['Wait times', `readers waited ${formatDuration(s.readerWaitMs)} for writers, writers waited ${formatDuration(s.writerWaitMs)} for readers (summed over ${plural(s.tasks.total, 'task')})`],
     ['Tasks', `${s.tasks.succeeded}/${s.tasks.total} succeeded on ${plural(s.channels, 'channel')} in ${plural(s.taskGroups, 'task group')} on ${plural(s.threads, 'worker thread')}${s.tasks.retries ? `, ${plural(s.tasks.retries, 'retry', 'retries')}` : ''}`],
+    ...(s.workers ? [['Workers', Object.entries(s.workers).sort(([a], [b]) => a.localeCompare(b)).map(([w, g]) => `${w} ran ${g.length === 1 ? 'group' : 'groups'} ${g.sort((a, b) => a - b).join(', ')}`).join('; ')] as [string, string]] : []),
     ['Peak RSS', formatBytes(s.peakRssBytes)],
   ];
   if (s.restore) rows.push(['Restore', `${s.restore.resumed ? `resumed, ${s.restore.tasksSkipped} finished tasks skipped` : 'checkpoints kept'} (${s.restore.stateDir})`]);

@@ -88,17 +88,24 @@ export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
           .option('slots', { type: 'number', describe: 'channel slots shared by all runs (default: cores × 2)' })
           .option('jobs', { type: 'string', describe: 'a directory whose job files may be submitted by path' })
           .option('token', { type: 'string', describe: 'every request must carry Authorization: Bearer <token> (default: FERRY_TOKEN)' })
-          .option('log-level', { type: 'string', default: 'info', describe: 'the server log (pino JSON on stdout): info, warn, error, silent' }),
-      guard(async (a: { port: number; host: string; data: string; slots?: number; jobs?: string; token?: string; logLevel: string; verbose?: boolean }) => {
+          .option('log-level', { type: 'string', default: 'info', describe: 'the server log (pino JSON on stdout): info, warn, error, silent' })
+          .option('cluster', { type: 'string', describe: 'run the jobs\' task groups on `ferry worker` processes over this Redis (redis://host:6379)' })
+          .option('queue', { type: 'string', describe: 'with --cluster: the queue whose workers run them (default "default")' }),
+      guard(async (a: { port: number; host: string; data: string; slots?: number; jobs?: string; token?: string; logLevel: string; cluster?: string; queue?: string; verbose?: boolean }) => {
         const token = a.token ?? (process.env.FERRY_TOKEN || undefined);
         checkBind(a.host, token);
         const slots = a.slots ?? availableParallelism() * 2;
         if (!Number.isInteger(slots) || slots < 1) throw configError('FERRY_USAGE', '--slots', `expected an integer of at least 1, got ${String(a.slots)}`);
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw configError('FERRY_USAGE', '--port', `expected a port number 0-65535, got ${String(a.port)}`);
+        if (a.cluster !== undefined) {
+          const { queueName, redisTarget } = await import('../cluster/redis.js');
+          redisTarget(a.cluster, '--cluster');
+          queueName(a.queue, '--queue');
+        }
         const data = resolve(a.data);
         // The service logs through the server's pino logger, made with the server below.
         const log = { info: (m: string) => app.log.info(m), warn: (m: string) => app.log.warn(m) };
-        const service = new RunService({ dataDir: data, slots, jobsDir: a.jobs === undefined ? undefined : resolve(a.jobs), log });
+        const service = new RunService({ dataDir: data, slots, jobsDir: a.jobs === undefined ? undefined : resolve(a.jobs), log, cluster: a.cluster === undefined ? undefined : { redis: a.cluster, queue: a.queue } });
         const app = createServer({ service, token, logLevel: a.logLevel });
         service.start();
         const address = await app.listen({ port: a.port, host: a.host });

@@ -4,6 +4,7 @@
  * Redis later: issue 16) and carries progress, dirty records and the result back through the
  * sink, and the job's stop and abort signals out to the groups.
  */
+import { FerryError } from '../errors.js';
 import type { ProgressSink, TaskGroupResult, TaskGroupSpec } from '../../workers/messages.js';
 
 /** A group as the container plans it; the executor adds its own transport of the control signals. */
@@ -12,7 +13,10 @@ export type GroupSpec = Omit<TaskGroupSpec, 'control'>;
 export interface TaskGroupExecutor {
   /** How many worker threads (or remote slots) run the groups: the summary reports it. */
   readonly threads: number;
-  /** Runs one group to its end; rejects only when the group could not run (a dead worker). */
+  /**
+   * Runs one group to its end; rejects only when the group could not run: a GroupLostError
+   * when the thread or machine running it died (the container then decides whether it can go on).
+   */
   run(spec: GroupSpec, sink: ProgressSink): Promise<TaskGroupResult>;
   /** A polling job's clean stop: readers finish their pass, writers commit what they hold. */
   stop(): void;
@@ -22,5 +26,18 @@ export interface TaskGroupExecutor {
   close(): Promise<void>;
 }
 
-/** Makes the executor for a job of `groups` task groups; maxThreads is core.container.maxThreads. */
-export type ExecutorFactory = (groups: number, maxThreads: number | undefined) => TaskGroupExecutor;
+/**
+ * Makes the executor for a job of `groups` task groups; maxThreads is core.container.maxThreads.
+ * A remote executor connects first (and says plainly when nothing is there to run the groups).
+ */
+export type ExecutorFactory = (groups: number, maxThreads: number | undefined) => TaskGroupExecutor | Promise<TaskGroupExecutor>;
+
+/**
+ * The worker running a group died before the group ended (a `ferry worker` killed, its machine
+ * gone): what it wrote is in the target, what it had not reported is lost with it.
+ */
+export class GroupLostError extends FerryError {
+  constructor(readonly taskGroupId: number, readonly worker: string, why: string) {
+    super('FERRY_GROUP_LOST', `task group ${taskGroupId} was lost with worker ${worker} (${why})`, { retryable: true });
+  }
+}

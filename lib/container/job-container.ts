@@ -15,6 +15,8 @@ import { summaryError, type JobSummary, type PhaseTimes } from './summary.js';
 import type { ProgressSink, TaskGroupResult, TaskReport, TaskSpec } from '../../workers/messages.js';
 import type { ExecutorFactory, GroupSpec, TaskGroupExecutor } from './executor.js';
 import { PiscinaExecutor } from './piscina-executor.js';
+import { GroupLostError } from './executor.js';
+import { MAX_GROUP_FAILOVERS, TaskLedger, planFailover, withCarried } from './failover.js';
 import type { JobSpec } from '../job/types.js';
 import type { Checkpoint, JobContext, Logger, PassThroughFormat, ReaderJob, ReaderPlugin, WriterJob, WriterPlugin } from '../plugin/spi.js';
 
@@ -41,6 +43,8 @@ interface ScheduleResult {
   channels: number;
   groups: number;
   threads: number;
+  /** Which worker ran each group, on a cluster. */
+  workers?: Record<string, number[]> | undefined;
 }
 
 interface ContentJobs {
@@ -103,6 +107,7 @@ export class JobContainer {
   private restoreInfo: JobSummary['restore'];
   private stopRequested = false;
   private executor: TaskGroupExecutor | undefined;
+  private jobs: ContentJobs[] = [];
   /** Each job.content entry's path (choosePath), decided after init. */
   paths: ContentPath[] = [];
 
@@ -160,7 +165,7 @@ export class JobContainer {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
 
-    const jobs: ContentJobs[] = [];
+    const jobs: ContentJobs[] = this.jobs;
     const opened: Array<ReaderJob | WriterJob> = [];
     let result: ScheduleResult = { reports: [], channels: 0, groups: 0, threads: 0 };
     let failure: unknown;
@@ -330,7 +335,7 @@ export class JobContainer {
       return fromJob !== undefined && channel !== undefined ? Math.min(fromJob, channel) : (fromJob ?? channel);
     };
     const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
-    const executor = (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max)))(plans.length, s.maxThreads);
+    const executor = await (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max)))(plans.length, s.maxThreads);
     this.executor = executor;
     if (this.stopRequested) executor.stop();
     const stopWorkers = (): void => executor.abort();
@@ -342,6 +347,8 @@ export class JobContainer {
       log.warn(`stopping: ${message}`);
       stopWorkers();
     };
+    const ledger = new TaskLedger();
+    const workers: Record<string, number[]> = {};
     const sink: ProgressSink = {
       progress: (report) => {
         report.tasks.forEach((t) => tracker.update(t));
@@ -356,6 +363,28 @@ export class JobContainer {
         if (s.errorLimit.record !== undefined) limitCrossed(this.errorLimitMessage(this.dirty.total, 0, false));
       },
       log: (level, message) => log[level](message),
+      taskStarted: (taskId) => void ledger.started.add(taskId),
+      taskEnded: (report) => void ledger.ended.set(report.taskId, report),
+    };
+    /** One group to its end, going on elsewhere when its worker is lost and that is safe (failover.ts). */
+    const runGroup = async (first: GroupSpec): Promise<TaskGroupResult> => {
+      const kept: TaskReport[] = [];
+      let spec: GroupSpec | undefined = first;
+      for (let lost = 0; spec; lost++) {
+        try {
+          const res = await executor.run(spec, sink);
+          if (res.worker !== undefined) (workers[res.worker] ??= []).push(spec.taskGroupId);
+          return { ...res, tasks: [...withCarried(res.tasks, ledger), ...kept] };
+        } catch (err) {
+          if (!(err instanceof GroupLostError) || this.abort.signal.aborted || this.limitCrossed !== undefined) throw err;
+          if (lost >= MAX_GROUP_FAILOVERS) throw new FerryError('FERRY_GROUP_LOST', `${err.message}; lost ${lost + 1} times, the job gives up on it`, { cause: err });
+          const plan = await planFailover(err, spec, ledger, (i, hash) => this.jobs[i]!.writer.checkpoints!(hash), (t) => t.writer.name);
+          kept.push(...plan.kept);
+          if (plan.spec) log.warn(`${err.message}: ${plan.spec.tasks.length} of its tasks go on on another worker${plan.spec.tasks.some((t) => t.restore?.after !== undefined) ? ' from their checkpoints' : ''}`);
+          spec = plan.spec;
+        }
+      }
+      return { taskGroupId: first.taskGroupId, tasks: kept };
     };
     const progressEvery = this.options.progressIntervalMs ?? s.reportIntervalMs;
     const progressTimer = this.options.onProgress ? setInterval(() => this.options.onProgress!(tracker.snapshot()), progressEvery) : undefined;
@@ -384,7 +413,7 @@ export class JobContainer {
             progressIntervalMs: Math.min(500, progressEvery),
           };
           try {
-            const res = await executor.run(spec, sink);
+            const res = await runGroup(spec);
             for (const t of res.tasks) tracker.update(t);
             // One task failed for good: stop the other groups too, as DataX does.
             if (res.tasks.some((t) => t.state === 'failed')) stopWorkers();
@@ -395,7 +424,7 @@ export class JobContainer {
           }
         }),
       );
-      return { reports: results.flatMap((r) => r.tasks).sort((a, b) => a.taskId - b.taskId), channels, groups: plans.length, threads: executor.threads };
+      return { reports: results.flatMap((r) => r.tasks).sort((a, b) => a.taskId - b.taskId), channels, groups: plans.length, threads: executor.threads, workers: Object.keys(workers).length > 0 ? workers : undefined };
     } finally {
       this.abort.signal.removeEventListener('abort', onAbort);
       if (progressTimer) clearInterval(progressTimer);
@@ -435,6 +464,7 @@ export class JobContainer {
       channels: result.channels,
       taskGroups: result.groups,
       threads: result.threads,
+      ...(result.workers ? { workers: result.workers } : {}),
       tasks: {
         total: result.reports.length,
         succeeded: done.length,

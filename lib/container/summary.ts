@@ -38,6 +38,8 @@ export interface JobSummary {
   taskGroups: number;
   /** Worker threads that ran the task groups (at most the cores, or core.container.maxThreads). */
   threads: number;
+  /** A cluster run (`--cluster`): which `ferry worker` ran which task groups. */
+  workers?: Record<string, number[]>;
   tasks: { total: number; succeeded: number; failed: number; aborted: number; retries: number };
   peakRssBytes: number;
   warnings: string[];

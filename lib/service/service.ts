@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inspectJob, runJob } from '../api.js';
+import type { ClusterOptions } from '../cluster/protocol.js';
 import { configError, ErrorLimitError, FerryError, JobConfigError, JobFailedError, EXIT_ERROR_LIMIT, EXIT_FAILED, EXIT_OK, formatIssue } from '../errors.js';
 import { maskText } from '../job/mask.js';
 import { parseJobText, readJobText } from '../job/read.js';
@@ -50,6 +51,8 @@ export interface ServiceOptions {
   jobsDir?: string | undefined;
   /** The server's own log (Fastify's pino logger). */
   log: Logger;
+  /** Runs go to `ferry worker` processes over this Redis (--cluster), as `ferry run --cluster`. */
+  cluster?: ClusterOptions | undefined;
 }
 
 /** What the store keeps sealed: everything a run needs to execute after a restart. */
@@ -395,7 +398,7 @@ export class RunService {
         this.store.setProgress(id, p);
       }
     };
-    runJob(job, { params, ...(row.bizdate !== null ? { bizdate: row.bizdate } : {}), signal: run.controller.signal, log, onProgress, progressIntervalMs: 1000, ...(resume ? { resume: true } : {}) })
+    runJob(job, { params, ...(row.bizdate !== null ? { bizdate: row.bizdate } : {}), signal: run.controller.signal, log, onProgress, progressIntervalMs: 1000, ...(resume ? { resume: true } : {}), ...(this.options.cluster !== undefined ? { cluster: this.options.cluster } : {}) })
       .then(
         (summary) => this.finish(id, run, summary, undefined),
         (err: unknown) => this.finish(id, run, err instanceof JobFailedError ? (err.summary as JobSummary | undefined) : undefined, err),
