@@ -80,12 +80,14 @@ export function defineJob(job: JobConfig): JobConfig {
 
 export async function runJob(job: string | JobConfig | object, options: RunOptions = {}): Promise<JobSummary> {
   const log = options.log ?? SILENT;
-  // A bad URL is a usage error before anything is loaded; the connection is made once the job is
-  // planned. Imported here: BullMQ is loaded only by a cluster run.
-  const executor = options.cluster === undefined ? undefined : (await import('./cluster/executor.js')).clusterExecutor(options.cluster, log);
+  // A bad URL is a usage error before anything is loaded; Redis and its workers are checked once
+  // the job is valid, before any database is touched. Imported here: BullMQ is loaded only by a
+  // cluster run.
+  const cluster = options.cluster === undefined ? undefined : (await import('./cluster/executor.js')).clusterPlan(options.cluster, log);
   const registry = await registryWith(options.plugins, options.baseDir);
   const spec = await loadJob(job, loadOptions(options, registry));
   for (const w of spec.warnings) log.warn(`${w.path}: ${w.message}`);
+  await cluster?.check();
   const baseDir = options.baseDir ?? process.cwd();
   const state = options.stateFile === undefined ? undefined : readStateFile(options.stateFile, baseDir);
   await createMissingTables(spec.content, log);
@@ -96,7 +98,7 @@ export async function runJob(job: string | JobConfig | object, options: RunOptio
     progressIntervalMs: options.progressIntervalMs ?? (options.onProgress ? 1000 : undefined),
     state,
     resume: options.resume,
-    executor,
+    executor: cluster?.factory,
   });
   const summary = await container.run();
   if (options.stateFile !== undefined) {

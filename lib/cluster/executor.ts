@@ -25,12 +25,38 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-/** The factory `runJob({ cluster })` gives the container: connects, and fails plainly when no worker listens. */
-export function clusterExecutor(cluster: string | ClusterOptions, log: Logger): ExecutorFactory {
+/** What `runJob({ cluster })` needs: a check before the job starts, and the container's factory. */
+export interface ClusterPlan {
+  /** Redis answers and a worker listens on the queue: else one FerryError, before any database is touched. */
+  check(): Promise<void>;
+  factory: ExecutorFactory;
+}
+
+/** Throws on a bad URL or queue name (usage errors, before the job is even loaded). */
+export function clusterPlan(cluster: string | ClusterOptions, log: Logger): ClusterPlan {
   const o = typeof cluster === 'string' ? { redis: cluster } : cluster;
   const target = redisTarget(o.redis, '--cluster');
   const queue = queueName(o.queue, '--queue');
-  return () => ClusterExecutor.open(target, queue, log);
+  return {
+    async check() {
+      const redis = await connect(target);
+      try {
+        await requireWorkers(redis, target, queue);
+      } finally {
+        redis.disconnect();
+      }
+    },
+    factory: () => ClusterExecutor.open(target, queue, log),
+  };
+}
+
+async function requireWorkers(redis: Redis, target: RedisTarget, queue: string): Promise<WorkerInfo[]> {
+  const workers = await liveWorkers(redis, queue);
+  if (workers.length === 0) {
+    const onQueue = queue === DEFAULT_QUEUE ? '' : ` on queue ${queue}`;
+    throw new FerryError('FERRY_CLUSTER', `no ferry worker is running against ${target.label}${onQueue}: start one on each machine with \`ferry worker --redis ${target.label}${queue === DEFAULT_QUEUE ? '' : ` --queue ${queue}`}\``);
+  }
+  return workers;
 }
 
 /** The live workers of a queue (heartbeat within WORKER_STALE_MS), by name. */
@@ -56,11 +82,9 @@ export class ClusterExecutor implements TaskGroupExecutor {
   static async open(target: RedisTarget, name: string, log: Logger): Promise<ClusterExecutor> {
     const redis = await connect(target);
     try {
-      const workers = await liveWorkers(redis, name);
+      // Again: the job's init and prepare took time, and a worker may have gone meanwhile.
+      const workers = await requireWorkers(redis, target, name);
       const onQueue = name === DEFAULT_QUEUE ? '' : ` on queue ${name}`;
-      if (workers.length === 0) {
-        throw new FerryError('FERRY_CLUSTER', `no ferry worker is running against ${target.label}${onQueue}: start one on each machine with \`ferry worker --redis ${target.label}${name === DEFAULT_QUEUE ? '' : ` --queue ${name}`}\``);
-      }
       const reader = await connect(target);
       const events = new QueueEvents(name, { connection: bullConnection(target), prefix: PREFIX });
       await events.waitUntilReady();

@@ -3,6 +3,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 import { configError, FerryError } from '../errors.js';
 import { DEFAULT_QUEUE, QUEUE_NAME } from './protocol.js';
+import { maskUrl } from '../rdbms/connection.js';
 
 export interface RedisTarget {
   options: RedisOptions;
@@ -15,7 +16,7 @@ export function redisTarget(url: string, option: string): RedisTarget {
   try {
     u = new URL(url);
   } catch {
-    throw configError('FERRY_USAGE', option, `expected a Redis URL such as redis://127.0.0.1:6379, got "${url}"`);
+    throw configError('FERRY_USAGE', option, `expected a Redis URL such as redis://127.0.0.1:6379, got "${maskUrl(url)}"`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw configError('FERRY_USAGE', option, `expected a redis:// URL, got "${u.protocol}//…"`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;

@@ -106,6 +106,7 @@ if (redis && pg) {
       const r = await runCli(['run', jobFile(target, false), '--cluster', REDIS_URL, '--queue', other], { cwd: tmp.dir });
       assert.is(r.code, 1, r.stderr);
       assert.ok(r.stderr.trimEnd().endsWith(`error: no ferry worker is running against ${REDIS_URL} on queue ${other}: start one on each machine with \`ferry worker --redis ${REDIS_URL} --queue ${other}\``), r.stderr);
+      assert.not.match(r.stderr, /Records written/, 'refused before the job starts: no summary');
       assert.is(await count(pg, target), 0);
     });
   });
