@@ -3,18 +3,20 @@
  * Redis: `ferry run --cluster` spreads a PostgreSQL → PostgreSQL job of 8 groups over all three;
  * Ctrl-C on the submitter stops every remote group within 2 s; a worker killed with -9 mid-job
  * hands its group to another (setting.restore: the job succeeds, the target exact) or fails the
- * job naming the group (no restore: nothing is written twice). The target has no key, so a row
+ * job naming the group (no restore: nothing is written twice); `ferry serve --cluster` runs a
+ * submitted job on the same workers. The target has no key, so a row
  * written twice would show.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databases, type TestDatabase } from '../rdbms/databases.js';
 import { readerOf, writerOf } from '../rdbms/jobs.js';
 import { lastJson, runCli, tempDir, type CliResult } from '../helpers.js';
 import { REDIS_URL, dropQueue, redisOrSkip, startWorker, stopWorker, uniqueQueue, type WorkerProcess } from './workers.js';
-import type { JobSummary } from '../../lib/index.js';
+import { followLog, getRun, submitRun, type JobSummary } from '../../lib/index.js';
+import { startServer } from '../service/server.js';
 
 const redis = await redisOrSkip();
 const { dbs, close } = await databases();
@@ -123,6 +125,24 @@ if (redis && pg) {
       assert.match(r.stderr, /Workers\s+: w1 ran groups? [\d, ]+; w2 ran groups? [\d, ]+; w3 ran groups? [\d, ]+\n/);
       assert.is(s.recordsWritten, N);
       assert.equal(await fingerprint(pg, target), await fingerprint(pg, src));
+    });
+  });
+
+  test('ferry serve --cluster: a submitted run goes to the workers and ends SUCCEEDED with the target exact', async () => {
+    await withTarget(async (target) => {
+      const server = await startServer({ data: join(tmp.dir, 'serve'), slots: 8, args: ['--cluster', REDIS_URL, '--queue', queue] });
+      try {
+        const job = JSON.parse(readFileSync(jobFile(target, false), 'utf8')) as Record<string, unknown>;
+        const { id } = await submitRun({ job }, server.client);
+        const end = await followLog(id, () => {}, server.client);
+        assert.equal({ state: end.state, exitCode: end.exitCode }, { state: 'SUCCEEDED', exitCode: 0 });
+        const { summary } = await getRun(id, server.client);
+        assert.is(summary?.recordsWritten, N);
+        assert.equal(Object.values(summary?.workers ?? {}).flat().sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7], 'every group ran on a ferry worker');
+        assert.equal(await fingerprint(pg, target), await fingerprint(pg, src));
+      } finally {
+        await server.stop();
+      }
     });
   });
 
