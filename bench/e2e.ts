@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
+export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const MY = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
 const PG_URL = `postgresql://${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
 const MY_URL = `mysql://${MY.user}@${MY.host}:${MY.port}/${MY.database}`;
@@ -48,13 +48,13 @@ type DbKind = 'pg' | 'mysql';
 
 const DIST = fileURLToPath(new URL('../', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(DIST, 'lib', 'cli', 'main.js');
+export const CLI = join(DIST, 'lib', 'cli', 'main.js');
 const NAIVE = join(DIST, 'bench', 'e2e-naive.js');
 
 // ---------------------------------------------------------------------------------------
 // Child processes: every one awaited, killable as a group on Ctrl-C.
 
-interface Exec {
+export interface Exec {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -77,7 +77,7 @@ function tail(max: number): { add(s: string): void; text(): string } {
   };
 }
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exec> {
+export function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exec> {
   return new Promise((resolve, reject) => {
     if (interrupted) return reject(new Error('interrupted'));
     const t = performance.now();
@@ -99,7 +99,7 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-function onSigint(): void {
+export function onSigint(): void {
   if (interrupted) process.exit(130);
   interrupted = true;
   process.stderr.write('\ninterrupted: stopping the running tool, dropping targets (Ctrl-C again to quit at once)\n');
@@ -122,7 +122,7 @@ function onSigint(): void {
 }
 
 /** The last lines of a tool's stderr, for an error message. */
-function lastLines(s: string, n = 6): string {
+export function lastLines(s: string, n = 6): string {
   const lines = s.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
   return lines.slice(-n).join(' | ');
 }
@@ -141,7 +141,7 @@ function shq(s: string): string {
 // ---------------------------------------------------------------------------------------
 // The two servers, behind one small interface.
 
-interface Db {
+export interface Db {
   kind: DbKind;
   name: string;
   version: string;
@@ -157,7 +157,7 @@ function unreachable(what: string, err: unknown): Error {
   return new Error(`${what} is not reachable (${why}); start it, or leave its cases out with --only`);
 }
 
-async function connectPg(): Promise<Db> {
+export async function connectPg(): Promise<Db> {
   const client = new pg.Client({ ...PG, connectionTimeoutMillis: 5000 });
   client.on('error', (err) => process.stderr.write(`PostgreSQL connection error: ${err.message}\n`));
   try {
@@ -229,7 +229,7 @@ async function tableRows(db: Db, table: string): Promise<number | undefined> {
   return Number(r[0]?.c);
 }
 
-interface Source {
+export interface Source {
   table: string;
   rows: number;
   /** The table as CSV: what MB/s counts, for ferry and the peer alike. */
@@ -239,7 +239,7 @@ interface Source {
   checksum: Checksum;
 }
 
-async function ensureSource(db: Db, rows: number, log: (s: string) => void): Promise<Source> {
+export async function ensureSource(db: Db, rows: number, log: (s: string) => void): Promise<Source> {
   const table = `ferry_bench_src_${rows}`;
   const have = await tableRows(db, table);
   let seeded = false;
@@ -277,10 +277,10 @@ async function ensureSource(db: Db, rows: number, log: (s: string) => void): Pro
   return { table, rows, bytes: Number(b[0]?.b), seeded, seedMs, checksum };
 }
 
-type Checksum = Record<string, string>;
+export type Checksum = Record<string, string>;
 
 /** Order-independent sums that every column contributes to; equal text across servers for equal data. */
-async function checksumOf(db: Db, table: string): Promise<Checksum> {
+export async function checksumOf(db: Db, table: string): Promise<Checksum> {
   const sql =
     db.kind === 'pg'
       ? `SELECT count(*) AS rows, sum(id) AS id, sum(n) AS n, sum(floor(x * 1000)::bigint) AS x, sum(char_length(s)) AS s,
@@ -297,7 +297,7 @@ async function checksumOf(db: Db, table: string): Promise<Checksum> {
   return out;
 }
 
-async function createTarget(db: Db, name: string, source: string): Promise<void> {
+export async function createTarget(db: Db, name: string, source: string): Promise<void> {
   await db.query(`DROP TABLE IF EXISTS ${name}`);
   if (db.kind === 'pg') await db.query(`CREATE TABLE ${name} (${PG_DDL})`);
   else await db.query(`CREATE TABLE ${name} LIKE ${source}`);
@@ -306,7 +306,7 @@ async function createTarget(db: Db, name: string, source: string): Promise<void>
 // ---------------------------------------------------------------------------------------
 // The tools
 
-interface RunResult {
+export interface RunResult {
   ms: number;
   peakRssBytes?: number;
   /** ferry's own figures from its summary (runJob: without process start-up). */
@@ -324,14 +324,14 @@ export interface FerryFigures {
   peakRssBytes: number;
 }
 
-interface Ctx {
+export interface Ctx {
   rows: number;
   tmp: string;
   mysqlClient: string | undefined;
   sources: Partial<Record<DbKind, Source>>;
 }
 
-interface Runner {
+export interface Runner {
   tool: string;
   label: string;
   ferry: boolean;
@@ -377,11 +377,19 @@ interface FerrySummary {
   error?: { message?: string };
 }
 
-function ferryRunner(src: DbKind, dst: DbKind): Runner {
+/** How a bench runs the same move differently: its job's shape and extra `ferry run` arguments (bench/cluster.ts). */
+export interface FerryVariant {
+  tool: string;
+  label: string;
+  job?: (job: object) => object;
+  args?: string[];
+}
+
+export function ferryRunner(src: DbKind, dst: DbKind, variant?: FerryVariant): Runner {
   const plugins = [`${src === 'pg' ? 'postgresql' : 'mysql'}reader`, `${dst === 'pg' ? 'postgresql' : 'mysql'}writer`];
   return {
-    tool: 'ferry',
-    label: `ferry ${plugins.join(' → ')}, channel ${CHANNEL}, splitPk id`,
+    tool: variant?.tool ?? 'ferry',
+    label: variant?.label ?? `ferry ${plugins.join(' → ')}, channel ${CHANNEL}, splitPk id`,
     ferry: true,
     async run(ctx, target) {
       for (const p of plugins) {
@@ -390,9 +398,10 @@ function ferryRunner(src: DbKind, dst: DbKind): Runner {
         }
       }
       const file = join(ctx.tmp, `ferry-${src}-${dst}.json`);
-      await writeFile(file, JSON.stringify(ferryJob(src, dst, ctx.sources[src]!.table, target), null, 2));
+      const job = ferryJob(src, dst, ctx.sources[src]!.table, target);
+      await writeFile(file, JSON.stringify(variant?.job ? variant.job(job) : job, null, 2));
       try {
-        const r = await exec(process.execPath, [CLI, 'run', file, '--json', '--quiet']);
+        const r = await exec(process.execPath, [CLI, 'run', file, '--json', '--quiet', ...(variant?.args ?? [])]);
         const last = r.stdout.trim().split('\n').pop() ?? '';
         let s: FerrySummary | undefined;
         try {
@@ -559,15 +568,15 @@ export interface Result {
 /** 200 MB as ferry's summary counts them (formatBytes: MB = 2^20 bytes). */
 const RSS_GOAL = 200 * 1024 * 1024;
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtMB = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
-const fmtRss = (b: number): string => `${(b / (1024 * 1024)).toFixed(1)} MB`;
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const fmtMB = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
+export const fmtRss = (b: number): string => `${(b / (1024 * 1024)).toFixed(1)} MB`;
 
 export interface Options {
   rows?: number;
