@@ -13,9 +13,8 @@ import { GroupLostError, type ExecutorFactory, type GroupSpec, type TaskGroupExe
 import type { Logger } from '../plugin/spi.js';
 import type { ProgressSink, TaskGroupResult } from '../../workers/messages.js';
 import { bullConnection, connect, queueName, redisTarget, type RedisTarget } from './redis.js';
-import { ALIVE_EVERY_MS, ALIVE_TTL_MS, DEFAULT_QUEUE, PREFIX, WORKER_STALE_MS, groupJobId, keys, toWire, workersKey, type ClusterOptions, type ControlMessage, type GroupJobData, type RunEvent, type WorkerInfo } from './protocol.js';
+import { ALIVE_EVERY_MS, ALIVE_TTL_MS, DEFAULT_QUEUE, KEYS_TTL_MS, PREFIX, WORKER_STALE_MS, groupJobId, keys, toWire, workersKey, type ClusterOptions, type ControlMessage, type GroupJobData, type RunEvent, type WorkerInfo } from './protocol.js';
 
-const FLAGS_TTL_MS = 3_600_000;
 
 interface Pending {
   attempt: number;
@@ -197,7 +196,7 @@ export class ClusterExecutor implements TaskGroupExecutor {
     return this.redis
       .multi()
       .hset(keys.flags(this.exec), msg, '1')
-      .pexpire(keys.flags(this.exec), FLAGS_TTL_MS)
+      .pexpire(keys.flags(this.exec), KEYS_TTL_MS)
       .publish(keys.control(this.exec), msg)
       .exec()
       .catch((err: Error) => this.log.warn(`cluster: cannot send ${msg} to the workers: ${err.message}`));
@@ -212,7 +211,7 @@ export class ClusterExecutor implements TaskGroupExecutor {
     this.pending.clear();
     this.reader.disconnect();
     await this.pump;
-    // The flags outlive the run by FLAGS_TTL_MS: a group job still queued then sees the abort.
+    // The flags outlive the run by KEYS_TTL_MS: a group job still queued then sees the abort.
     await this.redis.del(keys.events(this.exec), keys.alive(this.exec)).catch(() => {});
     await Promise.allSettled([this.queue.close(), this.events.close()]);
     this.redis.disconnect();

@@ -39,6 +39,12 @@ export const WORKER_STALE_MS = 10_000;
 export const ALIVE_EVERY_MS = 1_000;
 export const ALIVE_TTL_MS = 5_000;
 
+/**
+ * A run's keys outlive it by this much at most when its submitter dies without cleaning up
+ * (kill -9): a group still queued then sees the abort flag, and Redis is not left holding events.
+ */
+export const KEYS_TTL_MS = 3_600_000;
+
 export const keys = {
   events: (exec: string) => `${PREFIX}:exec:${exec}:events`,
   control: (exec: string) => `${PREFIX}:exec:${exec}:control`,

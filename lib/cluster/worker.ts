@@ -11,7 +11,7 @@ import { PiscinaExecutor } from '../container/piscina-executor.js';
 import type { Logger } from '../plugin/spi.js';
 import type { ProgressSink } from '../../workers/messages.js';
 import { bullConnection, connect, queueName, redisTarget } from './redis.js';
-import { CONTROL_PATTERN, DEFAULT_QUEUE, PREFIX, WORKER_HEARTBEAT_MS, workersKey, execOfControl, fromWire, keys, type EventBody, type GroupJobData, type WorkerInfo } from './protocol.js';
+import { CONTROL_PATTERN, DEFAULT_QUEUE, KEYS_TTL_MS, PREFIX, WORKER_HEARTBEAT_MS, workersKey, execOfControl, fromWire, keys, type EventBody, type GroupJobData, type WorkerInfo } from './protocol.js';
 
 export interface WorkerOptions {
   redis: string;
@@ -106,9 +106,10 @@ async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, ru
   const { exec, attempt, spec } = job.data;
   const group = spec.taskGroupId;
   const stream = keys.events(exec);
-  // One connection, so the submitter reads the events in the order they were sent.
+  // One connection, so the submitter reads the events in the order they were sent. The expiry:
+  // a stream whose submitter was killed does not stay in Redis for ever.
   const send = (ev: EventBody): Promise<unknown> =>
-    redis.xadd(stream, '*', 'm', JSON.stringify({ ...ev, group, attempt, worker }));
+    redis.xadd(stream, '*', 'm', JSON.stringify({ ...ev, group, attempt, worker })).then(() => void redis.pexpire(stream, KEYS_TTL_MS).catch(() => {}));
   if ((await redis.exists(keys.alive(exec))) === 0) {
     log.warn(`group ${job.id}: its submitter is gone; not run`);
     return;
