@@ -139,9 +139,9 @@ export class JobContainer {
     const { record, percentage } = this.job.settings.errorLimit;
     let what: string | undefined;
     if (record !== undefined) {
-      if (dirty > record) what = `${dirty} dirty records, more than job.setting.errorLimit.record ${record} allows`;
+      if (dirty > record) what = `${plural(dirty, 'dirty record')}, more than job.setting.errorLimit.record ${record} allows`;
     } else if (percentage !== undefined && (final || read >= 1000) && read > 0 && dirty / read > percentage) {
-      what = `${dirty} dirty records in ${read} read (${pct(dirty / read)}), more than job.setting.errorLimit.percentage ${percentage} (${pct(percentage)}) allows`;
+      what = `${plural(dirty, 'dirty record')} in ${read} read (${pct(dirty / read)}), more than job.setting.errorLimit.percentage ${percentage} (${pct(percentage)}) allows`;
     }
     if (what === undefined) return undefined;
     const where = this.dirty.file ? `the dirty records are in ${this.dirty.file}` : 'set job.setting.dirty.path to keep the dirty records (the first 10 are in the log)';

@@ -9,7 +9,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databases, type TestDatabase } from '../rdbms/databases.js';
 import { readerOf, writerOf } from '../rdbms/jobs.js';
@@ -57,9 +57,9 @@ if (redis && pg) {
   });
 
   /** A key-less target of its own, dropped after fn. */
-  const withTarget = async (fn: (target: string) => Promise<void>): Promise<void> => {
+  const withTarget = async (fn: (target: string) => Promise<void>, constraint = ''): Promise<void> => {
     const target = pg.table('cluster_tgt');
-    await pg.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision)`);
+    await pg.session.execute(`CREATE TABLE ${q(target)} (id bigint, name varchar(40), v double precision${constraint})`);
     try {
       await fn(target);
     } finally {
@@ -68,12 +68,12 @@ if (redis && pg) {
   };
 
   /** 8 channels by splitPk, one channel per task group: 8 groups. */
-  const jobFile = (target: string, restore: boolean): string => {
+  const jobFile = (target: string, restore: boolean, setting: Record<string, unknown> = {}): string => {
     const file = join(tmp.dir, `${target}.json`);
     writeFileSync(file, JSON.stringify({
       core: { container: { taskGroup: { channel: 1 } } },
       job: {
-        setting: { speed: { channel: 8 }, ...(restore ? { restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } } : {}) },
+        setting: { speed: { channel: 8 }, ...(restore ? { restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 20000 } } : {}), ...setting },
         content: [{
           reader: readerOf(pg, { column: ['id', 'name', 'v'], splitPk: 'id', connection: [{ jdbcUrl: [pg.jdbcUrl], table: [src] }] }),
           writer: writerOf(pg, target, { column: ['id', 'name', 'v'] }),
@@ -163,9 +163,30 @@ if (redis && pg) {
       assert.is(open, 0, 'no session still reads or writes the tables');
       assert.ok(stoppedIn < 2_000, `every group stopped in ${stoppedIn} ms`);
       assert.is(r.code, 1, r.stderr);
-      assert.match(r.stderr, /\nerror: the job was stopped; \d+ records were written by \d+ finished tasks\n/);
+      assert.match(r.stderr, /\nerror: the job was stopped; \d+ records were written by \d+ finished tasks\n/, r.stderr);
       assert.ok((await count(pg, target)) < N);
     });
+  });
+
+  test('the error limit crossed in one remote group stops every group: exit 3, the one line, the row in the dirty file', async () => {
+    await withTarget(async (target) => {
+      const dirtyDir = join(tmp.dir, 'dirty');
+      // One row the target refuses, in the middle of one group's range.
+      const r = await submit(jobFile(target, false, { errorLimit: { record: 0 }, dirty: { path: dirtyDir } }));
+      const ended = Date.now();
+      assert.is(r.code, 3, r.stderr);
+      assert.match(r.stderr, /\nerror: 1 dirty record, more than job\.setting\.errorLimit\.record 0 allows; the dirty records are in [^\n]+\n/, r.stderr);
+      let open = await sessionsOn(pg, src, target);
+      while (open > 0 && Date.now() - ended < 2_000) {
+        await new Promise((res) => setTimeout(res, 20));
+        open = await sessionsOn(pg, src, target);
+      }
+      assert.is(open, 0, 'no group still reads or writes once the run has ended');
+      assert.ok((await count(pg, target)) < N, 'the other groups stopped before the end of their ranges');
+      const dirty = readdirSync(dirtyDir).map((f) => readFileSync(join(dirtyDir, f), 'utf8')).join('');
+      assert.match(dirty, /500000/);
+      assert.match(dirty, /cluster_refuses_500000/);
+    }, ', CONSTRAINT cluster_refuses_500000 CHECK (id <> 500000)');
   });
 
   test('kill -9 of a worker mid-job without setting.restore: the job fails naming the group; nothing is written twice', async () => {

@@ -83,7 +83,7 @@ test('ferry submit --wait follows the log and exits with the code ferry run exit
     }
     const runs = await runCli(['runs'], { env });
     assert.is(runs.code, 0, runs.stderr);
-    assert.match(runs.stdout, /^ID\s+STATE\s+SLOTS\s+SUBMITTED\s+JOB\s+REASON\n2\s+LIMIT_EXCEEDED\s+1 .*dirty\.json\s+1 dirty records, more than job\.setting\.errorLimit\.record 0 allows.*\n1\s+SUCCEEDED\s+1 .*ok\.json\n$/);
+    assert.match(runs.stdout, /^ID\s+STATE\s+SLOTS\s+SUBMITTED\s+JOB\s+REASON\n2\s+LIMIT_EXCEEDED\s+1 .*dirty\.json\s+1 dirty record, more than job\.setting\.errorLimit\.record 0 allows.*\n1\s+SUCCEEDED\s+1 .*ok\.json\n$/);
     const limited = await runCli(['runs', '--state', 'limit_exceeded', '--json'], { env });
     assert.equal(JSON.parse(limited.stdout).map((r: { id: number }) => r.id), [2]);
     const status = await runCli(['status', '1'], { env });
@@ -92,7 +92,7 @@ test('ferry submit --wait follows the log and exits with the code ferry run exit
     assert.match(logs.stdout, /INFO  run 1 started on 1 of 4 slots/);
     const followed = await runCli(['logs', '2', '-f'], { env });
     assert.is(followed.code, 0, followed.stderr);
-    assert.match(followed.stdout, /ERROR error: 1 dirty records, more than job\.setting\.errorLimit\.record 0 allows/);
+    assert.match(followed.stdout, /ERROR error: 1 dirty record, more than job\.setting\.errorLimit\.record 0 allows/);
     const missing = await runCli(['status', '99'], { env });
     assert.is(missing.code, 2);
     assert.is(missing.stderr, 'error: id: there is no run 99\n');
