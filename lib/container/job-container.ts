@@ -508,7 +508,7 @@ export class JobContainer {
       // committed (databases): say how many rows the latter kind had been given.
       const kept = result.reports.filter((r) => r.state !== 'succeeded' && r.rolledBack === false).reduce((n, r) => n + r.recordsWritten, 0);
       const more = kept > 0 ? `; stopped tasks had given ${kept} more to writers that keep the batches they committed` : '';
-      throw new JobFailedError('FERRY_ABORTED', `the job was stopped; ${summary.recordsWritten} records were written by ${summary.tasks.succeeded} finished tasks${more}`, summary);
+      throw new JobFailedError('FERRY_ABORTED', `the job was stopped; ${plural(summary.recordsWritten, 'record')} ${summary.recordsWritten === 1 ? 'was' : 'were'} written by ${plural(summary.tasks.succeeded, 'finished task')}${more}`, summary);
     }
     return summary;
   }

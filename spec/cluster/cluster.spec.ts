@@ -163,7 +163,7 @@ if (redis && pg) {
       assert.is(open, 0, 'no session still reads or writes the tables');
       assert.ok(stoppedIn < 2_000, `every group stopped in ${stoppedIn} ms`);
       assert.is(r.code, 1, r.stderr);
-      assert.match(r.stderr, /\nerror: the job was stopped; \d+ records were written by \d+ finished tasks\n/, r.stderr);
+      assert.match(r.stderr, /\nerror: the job was stopped; \d+ records? (was|were) written by \d+ finished tasks?(; stopped tasks had given \d+ more to writers that keep the batches they committed)?\n/, r.stderr);
       assert.ok((await count(pg, target)) < N);
     });
   });
