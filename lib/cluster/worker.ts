@@ -7,7 +7,7 @@ import { hostname, availableParallelism } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { serializeError } from '../errors.js';
-import { PiscinaExecutor } from '../container/piscina-executor.js';
+import { ControlFlags, PiscinaExecutor } from '../container/piscina-executor.js';
 import type { Logger } from '../plugin/spi.js';
 import type { ProgressSink } from '../../workers/messages.js';
 import { bullConnection, connect, queueName, redisTarget } from './redis.js';
@@ -32,7 +32,7 @@ export interface WorkerOptions {
 
 interface LocalGroup {
   exec: string;
-  executor: PiscinaExecutor;
+  control: ControlFlags;
 }
 
 const SUBMITTER_CHECK_MS = 1_000;
@@ -47,6 +47,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   const redis = await connect(target);
   const sub = await connect(target);
   const running = new Map<string, LocalGroup>();
+  // One pool for the worker's life, a thread per slot: a group does not pay for a thread start.
+  const pool = new PiscinaExecutor(slots, slots);
 
   // 'stop' and 'abort' from a submitter reach its groups here at once.
   await sub.psubscribe(CONTROL_PATTERN);
@@ -60,7 +62,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   beat();
   const heartbeat = setInterval(beat, WORKER_HEARTBEAT_MS);
 
-  const worker = new Worker<GroupJobData>(queue, (job) => runGroup(job, redis, name, running, o.log), {
+  const worker = new Worker<GroupJobData>(queue, (job) => runGroup(job, redis, name, running, pool, o.log), {
     connection: bullConnection(target),
     prefix: PREFIX,
     concurrency: slots,
@@ -76,7 +78,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
       const g = running.get(id);
       if (g) {
         o.log.warn(`group ${id}: lost its lock, stopping it here`);
-        g.executor.abort();
+        g.control.abort();
       }
     }
   });
@@ -91,6 +93,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   });
   o.log.info(`ferry worker ${name}: stopping; ${running.size} running ${running.size === 1 ? 'group ends' : 'groups end'} first`);
   await worker.close();
+  await pool.close();
   clearInterval(heartbeat);
   await redis.hdel(workers, name).catch(() => {});
   sub.disconnect();
@@ -98,11 +101,11 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
 }
 
 function signal(g: LocalGroup, msg: string): void {
-  if (msg === 'abort') g.executor.abort();
-  else if (msg === 'stop') g.executor.stop();
+  if (msg === 'abort') g.control.abort();
+  else if (msg === 'stop') g.control.stop();
 }
 
-async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, running: Map<string, LocalGroup>, log: Logger): Promise<void> {
+async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, running: Map<string, LocalGroup>, pool: PiscinaExecutor, log: Logger): Promise<void> {
   const { exec, attempt, spec } = job.data;
   const group = spec.taskGroupId;
   const stream = keys.events(exec);
@@ -114,14 +117,14 @@ async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, ru
     log.warn(`group ${job.id}: its submitter is gone; not run`);
     return;
   }
-  const executor = new PiscinaExecutor(1, 1);
-  const local: LocalGroup = { exec, executor };
+  const control = new ControlFlags();
+  const local: LocalGroup = { exec, control };
   running.set(job.id!, local);
   const watch = setInterval(() => {
     void redis.exists(keys.alive(exec)).then((n) => {
       if (n === 0) {
         log.warn(`group ${job.id}: its submitter is gone; stopping it`);
-        executor.abort();
+        control.abort();
       }
     }, () => {});
   }, SUBMITTER_CHECK_MS);
@@ -139,7 +142,7 @@ async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, ru
       taskEnded: (report) => send({ kind: 'taskEnded', report }),
     };
     try {
-      const result = await executor.run(fromWire(spec), sink);
+      const result = await pool.runWith(fromWire(spec), sink, control);
       await send({ kind: 'result', result });
     } catch (err) {
       await send({ kind: 'failed', error: serializeError(err) });
@@ -147,6 +150,5 @@ async function runGroup(job: Job<GroupJobData>, redis: Redis, worker: string, ru
   } finally {
     clearInterval(watch);
     running.delete(job.id!);
-    await executor.close();
   }
 }

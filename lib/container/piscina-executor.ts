@@ -19,12 +19,33 @@ export function threadCount(groups: number, maxThreads: number | undefined): num
   return Math.max(1, Math.min(groups, maxThreads ?? availableParallelism()));
 }
 
+/**
+ * Stop and abort flags shared with the threads running some groups (a whole local job's, or one
+ * remote group's): the threads wait on them with Atomics.waitAsync, so a signal needs no message.
+ */
+export class ControlFlags {
+  readonly buffer = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+  private readonly flags = new Int32Array(this.buffer);
+
+  stop(): void {
+    this.raise(CONTROL.STOP);
+  }
+
+  abort(): void {
+    this.raise(CONTROL.ABORT);
+  }
+
+  private raise(slot: number): void {
+    // The store before the notify: a thread woken (or checking without waiting) sees the flag.
+    Atomics.store(this.flags, slot, 1);
+    Atomics.notify(this.flags, slot);
+  }
+}
+
 export class PiscinaExecutor implements TaskGroupExecutor {
   readonly threads: number;
   private readonly pool: Piscina;
-  // Shared by every thread: the workers wait on it with Atomics.waitAsync, so a signal needs no message.
-  private readonly control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-  private readonly flags = new Int32Array(this.control);
+  private readonly control = new ControlFlags();
 
   constructor(groups: number, maxThreads: number | undefined) {
     this.threads = threadCount(groups, maxThreads);
@@ -45,10 +66,18 @@ export class PiscinaExecutor implements TaskGroupExecutor {
     });
   }
 
-  async run(group: GroupSpec, sink: ProgressSink): Promise<TaskGroupResult> {
+  run(group: GroupSpec, sink: ProgressSink): Promise<TaskGroupResult> {
+    return this.runWith(group, sink, this.control);
+  }
+
+  /**
+   * One group under flags of its own, not the executor's: a `ferry worker` runs the groups of
+   * unrelated jobs on one pool, and stops or aborts each alone.
+   */
+  async runWith(group: GroupSpec, sink: ProgressSink, control: ControlFlags): Promise<TaskGroupResult> {
     const { port1, port2 } = new MessageChannel();
     expose(sink, nodeEndpoint(port1));
-    const request: TaskGroupRequest = { spec: { ...group, control: this.control }, port: port2 };
+    const request: TaskGroupRequest = { spec: { ...group, control: control.buffer }, port: port2 };
     try {
       return (await this.pool.run(request, { transferList: [port2] as never })) as TaskGroupResult;
     } finally {
@@ -57,16 +86,11 @@ export class PiscinaExecutor implements TaskGroupExecutor {
   }
 
   stop(): void {
-    this.raise(CONTROL.STOP);
+    this.control.stop();
   }
 
   abort(): void {
-    this.raise(CONTROL.ABORT);
-  }
-
-  private raise(slot: number): void {
-    Atomics.store(this.flags, slot, 1);
-    Atomics.notify(this.flags, slot);
+    this.control.abort();
   }
 
   async close(): Promise<void> {
