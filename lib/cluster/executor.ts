@@ -51,12 +51,15 @@ export function clusterPlan(cluster: string | ClusterOptions, log: Logger): Clus
 
 async function requireWorkers(redis: Redis, target: RedisTarget, queue: string): Promise<WorkerInfo[]> {
   const workers = await liveWorkers(redis, queue);
-  if (workers.length === 0) {
-    const onQueue = queue === DEFAULT_QUEUE ? '' : ` on queue ${queue}`;
-    throw new FerryError('FERRY_CLUSTER', `no ferry worker is running against ${target.label}${onQueue}: start one on each machine with \`ferry worker --redis ${target.label}${queue === DEFAULT_QUEUE ? '' : ` --queue ${queue}`}\``);
-  }
+  if (workers.length === 0) throw new FerryError('FERRY_CLUSTER', `no ferry worker is running against ${target.label}${onQueue(queue)}: ${startOne(target, queue)}`);
   return workers;
 }
+
+const onQueue = (queue: string): string => (queue === DEFAULT_QUEUE ? '' : ` on queue ${queue}`);
+const startOne = (target: RedisTarget, queue: string): string =>
+  `start one on each machine with \`ferry worker --redis ${target.label}${queue === DEFAULT_QUEUE ? '' : ` --queue ${queue}`}\``;
+
+const UNCLAIMED = 'not yet claimed';
 
 /** The live workers of a queue (heartbeat within WORKER_STALE_MS), by name. */
 export async function liveWorkers(redis: Redis, queue: string): Promise<WorkerInfo[]> {
@@ -83,13 +86,12 @@ export class ClusterExecutor implements TaskGroupExecutor {
     try {
       // Again: the job's init and prepare took time, and a worker may have gone meanwhile.
       const workers = await requireWorkers(redis, target, name);
-      const onQueue = name === DEFAULT_QUEUE ? '' : ` on queue ${name}`;
       const reader = await connect(target);
       const events = new QueueEvents(name, { connection: bullConnection(target), prefix: PREFIX });
       await events.waitUntilReady();
       const queue = new Queue(name, { connection: bullConnection(target), prefix: PREFIX });
-      log.info(`cluster ${target.label}${onQueue}: ${workers.map((w) => `${w.name} (${w.slots} ${w.slots === 1 ? 'slot' : 'slots'})`).join(', ')}`);
-      return new ClusterExecutor(redis, reader, queue, events, workers.reduce((n, w) => n + w.slots, 0), log);
+      log.info(`cluster ${target.label}${onQueue(name)}: ${workers.map((w) => `${w.name} (${w.slots} ${w.slots === 1 ? 'slot' : 'slots'})`).join(', ')}`);
+      return new ClusterExecutor(redis, reader, queue, events, target, workers.reduce((n, w) => n + w.slots, 0), log);
     } catch (err) {
       redis.disconnect();
       throw err;
@@ -102,12 +104,16 @@ export class ClusterExecutor implements TaskGroupExecutor {
     private readonly reader: Redis,
     private readonly queue: Queue,
     private readonly events: QueueEvents,
+    private readonly target: RedisTarget,
     readonly threads: number,
     private readonly log: Logger,
   ) {
     const alive = (): void => void this.redis.set(keys.alive(this.exec), '1', 'PX', ALIVE_TTL_MS).catch(() => {});
     alive();
-    this.heartbeat = setInterval(alive, ALIVE_EVERY_MS);
+    this.heartbeat = setInterval(() => {
+      alive();
+      void this.checkWorkers();
+    }, ALIVE_EVERY_MS);
     // Stalled is the only way a group's job fails: a worker never throws out of a group (it sends 'failed').
     this.events.on('failed', ({ jobId, failedReason }) => this.lost(jobId, failedReason));
     this.pump = this.readEvents();
@@ -117,7 +123,7 @@ export class ClusterExecutor implements TaskGroupExecutor {
     const g = spec.taskGroupId;
     const attempt = (this.attempts.get(g) ?? 0) + 1;
     this.attempts.set(g, attempt);
-    const done = new Promise<TaskGroupResult>((resolve, reject) => this.pending.set(g, { attempt, sink, worker: 'not yet claimed', resolve, reject }));
+    const done = new Promise<TaskGroupResult>((resolve, reject) => this.pending.set(g, { attempt, sink, worker: UNCLAIMED, resolve, reject }));
     const data: GroupJobData = { exec: this.exec, attempt, spec: toWire(spec) };
     await this.queue.add('group', data, { jobId: groupJobId(this.exec, g, attempt), attempts: 1, removeOnComplete: true, removeOnFail: true });
     return done;
@@ -130,6 +136,31 @@ export class ClusterExecutor implements TaskGroupExecutor {
     if (!p || p.attempt !== Number(attempt)) return;
     this.pending.delete(Number(group));
     p.reject(new GroupLostError(Number(group), p.worker, reason));
+  }
+
+  /**
+   * BullMQ's stalled-job check runs in the workers: when the worker holding a group died and no
+   * other is left, nobody would find it, and a queued group would wait for ever. So the
+   * submitter watches too: a group whose worker's heartbeat stopped is lost, and with no live
+   * worker on the queue every group still out fails, saying how to start one.
+   */
+  private async checkWorkers(): Promise<void> {
+    if (this.pending.size === 0 || this.closed) return;
+    let live: WorkerInfo[];
+    try {
+      live = await liveWorkers(this.redis, this.queue.name);
+    } catch {
+      return; // Redis away for a moment: BullMQ's own connections retry, and so does the next tick
+    }
+    const names = new Set(live.map((w) => w.name));
+    for (const [g, p] of this.pending) {
+      if (p.worker !== UNCLAIMED && !names.has(p.worker)) this.lost(groupJobId(this.exec, g, p.attempt), `it sent no heartbeat for ${WORKER_STALE_MS / 1000} s`);
+    }
+    if (live.length > 0) return;
+    for (const [g, p] of this.pending) {
+      this.pending.delete(g);
+      p.reject(new FerryError('FERRY_CLUSTER', `task group ${g}: no ferry worker is left against ${this.target.label}${onQueue(this.queue.name)}: ${startOne(this.target, this.queue.name)}`));
+    }
   }
 
   /** Reads this executor's stream until close; each entry goes to its group's sink. */

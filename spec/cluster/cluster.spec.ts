@@ -214,6 +214,31 @@ if (redis && pg) {
     });
   });
 
+  test('the only worker killed with -9: the submitter finds it gone from its heartbeat and fails the job saying so, instead of waiting for ever', async () => {
+    const alone = uniqueQueue();
+    const lone = await startWorker(alone, 'lone');
+    try {
+      await withTarget(async (target) => {
+        const file = jobFile(target, true);
+        let pid = 0;
+        let ended = false;
+        const run = runCli(['run', file, '--cluster', REDIS_URL, '--queue', alone], { cwd: tmp.dir, timeoutMs: 60_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
+        while ((await count(pg, target)) < N / 10 && !ended) await new Promise((r) => setTimeout(r, 20));
+        assert.ok(pid > 0 && !ended, 'killed mid-job');
+        lone.child.kill('SIGKILL');
+        const r = await run;
+        assert.is(r.code, 1, r.stderr);
+        assert.match(r.stderr, /WARN  task group \d+ was lost with worker lone \(it sent no heartbeat for 10 s\): \d+ of its tasks go on on another worker/);
+        assert.ok(r.stderr.trimEnd().endsWith(`: no ferry worker is left against ${REDIS_URL} on queue ${alone}: start one on each machine with \`ferry worker --redis ${REDIS_URL} --queue ${alone}\``), r.stderr);
+        const [rows, distinct] = await fingerprint(pg, target);
+        assert.is(rows, distinct, 'no row twice');
+      });
+    } finally {
+      await stopWorker(lone);
+      await dropQueue(redis, alone);
+    }
+  });
+
   test.after(async () => {
     await Promise.all(workers.map(stopWorker));
     await pg.session.execute(`DROP TABLE IF EXISTS ${q(src)}`);
