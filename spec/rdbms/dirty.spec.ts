@@ -14,6 +14,7 @@ import { ErrorLimitError } from '../../lib/errors.js';
 import { databases, type TestDatabase } from './databases.js';
 import { readerOf, writerOf } from './jobs.js';
 import { tempDir } from '../helpers.js';
+import type { MysqlSession } from '../../lib/rdbms/mysql/dialect.js';
 
 const { dbs, close } = await databases();
 
@@ -249,6 +250,63 @@ for (const db of dbs) {
       }
     });
   }
+
+  if (db.name === 'mysql') {
+    test('mysql: the 37 bad rows through LOAD DATA (records: the target\'s name is varchar(20)): refused batches isolated through INSERT, the same reasons; --explain says LOAD DATA and why no pass-through', async () => {
+      await withTarget(async (target) => {
+        const { dir, cleanup } = tempDir();
+        try {
+          const j = job(target, dir, { record: 37 });
+          const [path] = await explainJob(j);
+          assert.is(path?.path, 'LOAD DATA', path?.why);
+          assert.match(path!.why, /^writeMode insert: one LOAD DATA LOCAL INFILE per batch of 50000 rows, streamed as they come \(the server allows local_infile\); no pass-through: column name is varchar\(20\) in the target and varchar\(100\) in the source/);
+          const summary = await runJob(j);
+          assert.is(summary.state, 'succeeded');
+          await checkOutcome(target, dir, summary);
+          assert.is(await checksum(target), await checksum(src, `WHERE id NOT IN (${dirtyLines(dir, summary.runId).map((l) => Number(l.values[0])).join(', ')})`), 'the good rows, each once, with their values');
+        } finally {
+          cleanup();
+        }
+      });
+    });
+
+    test('mysql: the 37 bad rows through the LOAD DATA pass-through (same column types, the length a CHECK): each bad row in the dirty file with the INSERT path\'s reason, its fields as text; the rest once', async () => {
+      const columns = 'name varchar(100) NOT NULL CHECK (char_length(name) <= 20), code int';
+      await withTarget(async (target) => {
+        const { dir, cleanup } = tempDir();
+        try {
+          const j = job(target, dir, { record: 37 });
+          const [path] = await explainJob(j);
+          assert.is(path?.path, 'pass-through', path?.why);
+          assert.match(path!.why, /^mysql-load-text: whole lines from mysqlreader into mysqlwriter's LOAD DATA, not parsed into values/);
+          const summary = await runJob(j);
+          assert.is(summary.state, 'succeeded');
+          // mysql2 names MariaDB's 4025 (ER_CONSTRAINT_FAILED) from MySQL's list, where 4025 is another error
+          const check = (db.session as MysqlSession).serverIsMariaDb ? { code: 'ER_INNODB_AUTOEXTEND_SIZE_OUT_OF_RANGE', text: /CONSTRAINT .* failed/ } : { code: 'ER_CHECK_CONSTRAINT_VIOLATED', text: /Check constraint .* is violated/ };
+          await checkOutcome(target, dir, summary, { ...REASONS.mysql!, long: { ...check, count: 13 } });
+          const lines = dirtyLines(dir, summary.runId);
+          const nulls = lines.find((l) => l.code === 'ER_BAD_NULL_ERROR')!;
+          assert.equal(nulls.values, [nulls.values[0], null, nulls.values[2]], 'a NULL field is null, not \\N');
+          assert.type(nulls.values[0], 'string', 'a pass-through row is decoded into the text of its fields');
+          assert.is(await checksum(target), await checksum(src, `WHERE id NOT IN (${lines.map((l) => Number(l.values[0])).join(', ')})`), 'the good rows, each once, with their values');
+        } finally {
+          cleanup();
+        }
+      }, false, columns);
+    });
+
+    test('mysql: writeMode update takes INSERT … ON DUPLICATE KEY UPDATE, and --explain says why not LOAD DATA', async () => {
+      await withTarget(async (target) => {
+        const [path] = await explainJob(job(target, '/nonexistent', { record: 0 }, { writeMode: 'update' }));
+        assert.is(path?.path, 'INSERT … ON DUPLICATE KEY UPDATE');
+        assert.match(path!.why, /not LOAD DATA: writeMode update needs ON DUPLICATE KEY UPDATE, which LOAD DATA has not/);
+      }, true);
+    });
+  }
+
+  /** Order-independent sums over every column of the table. */
+  const checksum = async (table: string, where = ''): Promise<string> =>
+    JSON.stringify(await db.session.query(`SELECT COUNT(*), SUM(id), SUM(code), SUM(CHAR_LENGTH(name)), SUM(CRC32(name)) FROM ${q(table)} ${where}`));
 
   test.after(async () => {
     if (seeded) await db.session.execute(`DROP TABLE IF EXISTS ${q(src)}`);
