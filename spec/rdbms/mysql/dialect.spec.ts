@@ -298,6 +298,26 @@ db('pass-through (mysql-load-text): every carried type goes from streamText into
     await w.writeText!(Buffer.from(texts.join('')), lines);
     assert.equal(normRows(await read(dst!)), normRows(await read(src!)));
   });
+  // integer, year, time and date edges, zero dates, and the NULL bitmap past 8 columns
+  const edges = `id int PRIMARY KEY, t tinyint, tu tinyint unsigned, sm smallint, mi mediumint, miu mediumint unsigned, iu int unsigned,
+    b bigint, bu bigint unsigned, yr year, tm time(6), tm0 time, d date, dt datetime, f float, x double, n decimal(30,10), c char(3), v varchar(5)`;
+  await withTables(s, { src: edges, dst: edges }, async ({ src, dst }) => {
+    const [[mode]] = (await s.query('SELECT @@SESSION.sql_mode')) as [[string]];
+    await s.execute("SET SESSION sql_mode = REPLACE(REPLACE(@@sql_mode, 'NO_ZERO_DATE', ''), 'NO_ZERO_IN_DATE', '')");
+    try {
+      await s.execute(`INSERT INTO ${quoteIdent(src!)} VALUES
+        (1, -128, 255, -32768, -8388608, 16777215, 4294967295, -9223372036854775808, 18446744073709551615, 2155, '-838:59:59.999999', '838:59:59', '0000-00-00', '0000-00-00 00:00:00', -3.4e38, -2.2250738585072014e-308, -12345678901234567890.0123456789, 'a\\b', '\\N'),
+        (2, 127, 0, 32767, 8388607, 0, 0, 9223372036854775807, 9007199254740993, 1901, '-00:00:00.000001', '-00:00:01', '1000-01-01', '9999-12-31 23:59:59', 1e-45, 1e300, 0.0000000001, '', 'x\ty'),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+      const w = await s.writerWith(writerOptions(dst!, ['*']), 'load');
+      for await (const piece of s.streamText(`SELECT * FROM ${quoteIdent(src!)}`, {})) await w.addText!(piece.text, piece.lines);
+      await w.commit!();
+      const read = (t: string): Promise<Row[]> => readAll(s, `SELECT * FROM ${quoteIdent(t)} ORDER BY id`);
+      assert.equal(normRows(await read(dst!)), normRows(await read(src!)));
+    } finally {
+      await s.execute(`SET SESSION sql_mode = ${mysqlDialect.quoteLiteral(mode)}`);
+    }
+  });
   assert.match(passThroughType('bit(1)')!, /bit\(1\) column is read as a value/);
   assert.ok(passThroughType('geometry'));
 });
