@@ -131,16 +131,20 @@ function temporal(withTime: boolean): Write {
     if (!withTime) return;
     o.buf[o.pos++] = 32;
     writeFixed(o, len >= 7 ? src[at + 5]! : 0, 2);
-    o.buf[o.pos++] = 58;
-    writeFixed(o, len >= 7 ? src[at + 6]! : 0, 2);
-    o.buf[o.pos++] = 58;
-    writeFixed(o, len >= 7 ? src[at + 7]! : 0, 2);
-    const us = len >= 11 ? src.readUInt32LE(at + 8) : 0;
-    if (us > 0) {
-      o.buf[o.pos++] = 46;
-      writeFixed(o, us, 6);
-    }
+    clockRest(o, len >= 7 ? src[at + 6]! : 0, len >= 7 ? src[at + 7]! : 0, len >= 11 ? src.readUInt32LE(at + 8) : 0);
   };
+}
+
+/** ":MM:SS", and ".ffffff" unless the microseconds are 0, after the hours. */
+function clockRest(o: LoadTextOut, minutes: number, seconds: number, us: number): void {
+  o.buf[o.pos++] = 58;
+  writeFixed(o, minutes, 2);
+  o.buf[o.pos++] = 58;
+  writeFixed(o, seconds, 2);
+  if (us > 0) {
+    o.buf[o.pos++] = 46;
+    writeFixed(o, us, 6);
+  }
 }
 
 /** TIME: a duration of up to 838 hours, maybe negative. */
@@ -153,15 +157,7 @@ const time: Write = (p, o) => {
   const hours = len >= 8 ? src.readUInt32LE(at + 2) * 24 + src[at + 6]! : 0;
   if (hours < 100) writeFixed(o, hours, 2);
   else writeInt(o, hours);
-  o.buf[o.pos++] = 58;
-  writeFixed(o, len >= 8 ? src[at + 7]! : 0, 2);
-  o.buf[o.pos++] = 58;
-  writeFixed(o, len >= 8 ? src[at + 8]! : 0, 2);
-  const us = len >= 12 ? src.readUInt32LE(at + 9) : 0;
-  if (us > 0) {
-    o.buf[o.pos++] = 46;
-    writeFixed(o, us, 6);
-  }
+  clockRest(o, len >= 8 ? src[at + 7]! : 0, len >= 8 ? src[at + 8]! : 0, len >= 12 ? src.readUInt32LE(at + 9) : 0);
 };
 
 function fixedInt(size: 1 | 2 | 4, unsigned: boolean): Write {
