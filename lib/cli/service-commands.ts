@@ -7,8 +7,6 @@ import { parseParams } from '../job/params.js';
 import { parseJobText, readJobText } from '../job/read.js';
 import { formatLiveLine } from '../container/progress.js';
 import { backfill, cancelBackfill, rerunFailedBackfill, cancelRun, followLog, getRun, listJobs, listRuns, putJob, removeJob, runJobNow, runLog, submitRun, type ClientOptions } from '../service/client.js';
-import { checkBind, createServer } from '../service/http.js';
-import { RunService } from '../service/service.js';
 import { parseState, RUN_STATES } from '../service/states.js';
 import type { JobView, LogLine, RunView } from '../service/views.js';
 import { formatSummary } from './output.js';
@@ -92,6 +90,8 @@ export function serviceCommands<T>(y: Argv<T>, fail: Fail): Argv<T> {
           .option('cluster', { type: 'string', describe: 'run the jobs\' task groups on `ferry worker` processes over this Redis (redis://host:6379)' })
           .option('queue', { type: 'string', describe: 'with --cluster: the queue whose workers run them (default "default")' }),
       guard(async (a: { port: number; host: string; data: string; slots?: number; jobs?: string; token?: string; logLevel: string; cluster?: string; queue?: string; verbose?: boolean }) => {
+        // Loaded here, not with the CLI: fastify and the SQLite store cost every `ferry run` ~150 ms of start-up.
+        const [{ checkBind, createServer }, { RunService }] = await Promise.all([import('../service/http.js'), import('../service/service.js')]);
         const token = a.token ?? (process.env.FERRY_TOKEN || undefined);
         checkBind(a.host, token);
         const slots = a.slots ?? availableParallelism() * 2;

@@ -110,8 +110,11 @@ export interface TaskContext<P = TaskParameter> {
   passThrough?: PassThroughFormat | undefined;
 }
 
-/** A text both ends of a task can speak: PostgreSQL COPY text, one line per row. */
-export type PassThroughFormat = 'postgresql-copy-text';
+/**
+ * A text both ends of a task can speak, one line per row: PostgreSQL COPY text, or the
+ * tab-separated text MySQL's LOAD DATA reads (lib/rdbms/mysql/load-text.ts).
+ */
+export type PassThroughFormat = 'postgresql-copy-text' | 'mysql-load-text';
 
 /** What a reader job can send as text, for the writer job to accept or refuse. */
 export interface PassThroughOffer {

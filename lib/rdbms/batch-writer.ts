@@ -244,7 +244,10 @@ export class BatchWriter {
       }
       failed = undefined;
     }
-    await this.writeRows(BatchWriter.rowsOf(pending), failed as RecordError | undefined);
+    // A single row refused by the streamed try is tried once more the writer's own way
+    // (MySQL: INSERT after LOAD DATA), so that its reason is that way's, as for a row isolated from a larger batch.
+    const refused = count === 1 && this.streaming ? undefined : (failed as RecordError | undefined);
+    await this.writeRows(BatchWriter.rowsOf(pending), refused);
   }
 
   /** A failure that is a refused record or transient passes; any other is thrown at once. */
@@ -294,6 +297,7 @@ export class BatchWriter {
       try {
         const checkpoint = this.checkpoint(last, rows.length);
         if (Array.isArray(rows[0])) await this.writer.writeBatch(rows as Row[], checkpoint);
+        else if (this.writer.writeText) await this.writer.writeText(Buffer.concat(rows as Buffer[]), rows.length, checkpoint);
         else {
           await this.writer.addText!(Buffer.concat(rows as Buffer[]), rows.length);
           await this.writer.commit!(checkpoint);

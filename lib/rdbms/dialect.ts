@@ -57,6 +57,12 @@ export interface TableWriter {
   /** Pass-through: sends `lines` whole lines of the database's own text into the open batch, as they are. */
   addText?(text: Buffer, lines: number): Promise<void>;
   /**
+   * Pass-through lines written again as one transaction (after a lost connection, or to isolate
+   * a refused line), where the writer has a better way than addText and commit: MySQL inserts
+   * them, so that the server names a refused row and its reason as on the INSERT path.
+   */
+  writeText?(text: Buffer, lines: number, checkpoint?: Checkpoint): Promise<void>;
+  /**
    * After a CommitUnknownError and a reconnect, on the new writer: whether the batch whose
    * commit answer was lost is in (true) or was rolled back (false). Makes the outcome final first.
    */
@@ -87,6 +93,8 @@ export interface DbSession {
   /** The catalog's row estimate (no scan); undefined when the catalog has none (never analyzed). */
   estimatedRows(table: string): Promise<number | undefined>;
   writer(options: WriterOptions): Promise<TableWriter>;
+  /** Whether writer() of this mode writes with a bulk load (MySQL's LOAD DATA LOCAL), and why: what --explain says. */
+  loadChoice?(mode: WriteMode): { load: boolean; why: string };
   /**
    * setting.restore keeps each task's checkpoint in a small table of the target database,
    * `ferry_checkpoint` (job, task, value, rows, done), written in each batch's transaction.

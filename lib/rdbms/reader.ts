@@ -10,6 +10,7 @@ import type { JobContext, Logger, PassThroughOffer, ReaderJob, ReaderPlugin, Rea
 import { Decimal, DateTime, type Row, type Value } from '../../channel/value.js';
 // streamreader's constant parsing: one meaning of {type, value, format} across readers.
 import { ColumnProblem, compileColumn } from '../plugins/streamreader/columns.js';
+import { passThroughType } from './mysql/load-text.js';
 import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
@@ -351,12 +352,16 @@ class RdbmsReaderJob implements ReaderJob {
     return this.width;
   }
 
-  /** PostgreSQL tables read column by column can be sent as their COPY text. */
+  /** Tables read column by column can be sent as text: PostgreSQL's COPY text, MySQL's LOAD DATA text. */
   passThrough(): PassThroughOffer | string {
-    if (this.dialect.name !== 'postgresql') return `${this.dialect.name} sends records`;
     if (this.offer === undefined) return 'no table to read';
     if (typeof this.offer === 'string') return this.offer;
-    return { format: 'postgresql-copy-text', types: this.offer };
+    if (this.dialect.name === 'postgresql') return { format: 'postgresql-copy-text', types: this.offer };
+    for (const t of this.offer) {
+      const why = passThroughType(t);
+      if (why) return why;
+    }
+    return { format: 'mysql-load-text', types: this.offer };
   }
 
   columnNames(): string[] | undefined {

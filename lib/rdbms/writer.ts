@@ -40,6 +40,12 @@ interface WriterTaskParams extends WriterOptions {
 
 const DEFAULT_BATCH: Record<DialectName, number> = { mysql: 2048, postgresql: 5_000 };
 /**
+ * Rows per batch of MySQL's LOAD DATA path when the job gives no batchSize: a batch is streamed
+ * and kept as the channel's encoded frames, not as rows, so it can be large, and each commit
+ * (XA PREPARE and COMMIT, two log flushes) stalls the task. bench/RESULTS.md, 2026-12-06.
+ */
+const LOAD_BATCH = 50_000;
+/**
  * Lines per batch of a COPY-text pass-through when the job gives no batchSize. A batch is kept
  * as its text (~100 bytes a row: 10 MB), not as rows, so it can be large; each commit waits for
  * the server's WAL flush with the task stalled. 2M rows PG→PG, channel 1, same run: 5,000 →
@@ -131,14 +137,31 @@ class RdbmsWriterJob implements WriterJob {
         : { path: 'INSERT … ON CONFLICT', why: `writeMode ${mode}: multi-row INSERT … ON CONFLICT DO UPDATE, prepared` };
     }
     const what = mode === 'insert' ? 'INSERT' : mode === 'replace' ? 'REPLACE' : 'INSERT … ON DUPLICATE KEY UPDATE';
-    return { path: what, why: `writeMode ${mode}: multi-row ${what} statements` };
+    const load = this.session!.loadChoice?.(mode);
+    if (load?.load) {
+      return { path: 'LOAD DATA', why: `writeMode ${mode}: one LOAD DATA LOCAL INFILE${mode === 'replace' ? ' … REPLACE' : ''} per batch of ${this.batchSize()} rows, streamed as they come (${load.why})` };
+    }
+    return { path: what, why: `writeMode ${mode}: multi-row ${what} statements${load ? `, not LOAD DATA: ${load.why}` : ''}` };
   }
 
-  /** COPY text goes in as it is when the writer COPYs and each column has the reader's type. */
+  /** Rows per batch and transaction: the job's batchSize, else the path's default. */
+  private batchSize(): number {
+    const p = this.ctx.parameter;
+    if (p.batchSize !== undefined) return p.batchSize;
+    return this.session!.loadChoice?.(parseMode(p.writeMode)!).load ? LOAD_BATCH : DEFAULT_BATCH[this.dialect.name];
+  }
+
+  /**
+   * COPY text goes in as it is when the writer COPYs, LOAD DATA text when it loads, and each
+   * column has the reader's type.
+   */
   acceptPassThrough(offer: PassThroughOffer): string | undefined {
-    if (offer.format !== 'postgresql-copy-text' || this.dialect.name !== 'postgresql') return `${offer.format} cannot go into ${this.dialect.name}`;
+    const own = this.dialect.name === 'postgresql' ? 'postgresql-copy-text' : 'mysql-load-text';
+    if (offer.format !== own) return `${offer.format} cannot go into ${this.dialect.name}`;
     const mode = parseMode(this.ctx.parameter.writeMode)!;
-    if (mode !== 'insert') return `writeMode ${mode} writes with INSERT, not COPY`;
+    if (this.dialect.name === 'postgresql' && mode !== 'insert') return `writeMode ${mode} writes with INSERT, not COPY`;
+    const load = this.session!.loadChoice?.(mode);
+    if (this.dialect.name === 'mysql' && !load?.load) return `the writer inserts, not LOAD DATA: ${load?.why ?? 'no LOAD DATA'}`;
     if (offer.types.length !== this.types.length) return `the reader sends ${offer.types.length} columns, the writer takes ${this.types.length}`;
     for (const [i, t] of this.types.entries()) {
       if (t !== offer.types[i]) return `column ${this.columns[i]} is ${t} in the target and ${offer.types[i]} in the source: the value is converted on the way`;
@@ -173,7 +196,7 @@ class RdbmsWriterJob implements WriterJob {
       columns: this.columns,
       mode: parseMode(p.writeMode)!,
       conflictColumns: p.conflictColumns ?? p.updateKey?.key,
-      batchSize: p.batchSize ?? DEFAULT_BATCH[this.dialect.name],
+      batchSize: this.batchSize(),
       batchSizeGiven: p.batchSize !== undefined,
       batchBytes: p.batchByteSize ?? 32 * 1024 * 1024,
     };

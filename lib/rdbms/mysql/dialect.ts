@@ -12,17 +12,19 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
 import { createConnection, escape, format } from 'mysql2';
 import { DateTime, Decimal, type Row, type Value } from '../../../channel/value.js';
 import { FerryError } from '../../errors.js';
-import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriterOptions } from '../dialect.js';
+import type { ColumnInfo, ConnectionConfig, DbSession, Dialect, TableWriter, WriteMode, WriterOptions } from '../dialect.js';
 import { converterFor, formatDateTime, needsRawBytes, type Converter, type FieldInfo } from './convert.js';
 import { driverReason, isRetryable, queryError, type DriverError } from './errors.js';
 import { quoteIdent, tableParts } from './ident.js';
 import { CHECKPOINT_TABLE } from '../dialect.js';
 import type { Checkpoint } from '../../plugin/spi.js';
 import { binaryRowParser } from './binary-rows.js';
-import { createTableWriter, type WriteMethod } from './writer.js';
+import { loadTextRowParser, type LoadTextOut } from './load-text.js';
+import { createTableWriter, loadChoice, type WriteMethod } from './writer.js';
 
 /** The slice of mysql2's callback Connection this file uses. */
 export interface RawQuery extends EventEmitter {
@@ -43,6 +45,8 @@ export type RawCallback = (err: DriverError | null, rows?: unknown, fields?: Fie
 
 export interface RawConnection extends EventEmitter {
   threadId: number | null;
+  /** The socket: LOAD DATA waits on it while the server reads slower than rows come. */
+  stream?: Socket;
   query(options: RawQueryOptions, cb?: RawCallback): RawQuery;
   /** Prepares (cached by mysql2) and executes over the binary protocol. */
   execute(options: RawQueryOptions, cb?: RawCallback): RawQuery;
@@ -59,6 +63,26 @@ export interface OkResult {
   warningStatus: number;
   info?: string;
 }
+
+/** What results() makes of a result set's rows. */
+interface Collector<T> {
+  /** Batches converted ahead of the consumer before the socket is paused. */
+  readAhead: number;
+  /** The result set's columns, before its first row (mysql2 builds its row parser right after). */
+  fields(fields: FieldInfo[], q: RawQuery): void;
+  /** Takes a row as mysql2's parser returned it; true when a batch is full. */
+  row(raw: unknown): boolean;
+  /** The batch so far (and a new one begins), or undefined when it has no rows. */
+  take(): T | undefined;
+}
+
+/** streamText: bytes of LOAD DATA text per piece sent (the channel's frames are 64 KB). */
+const TEXT_PIECE = 60 * 1024;
+/**
+ * streamText: pieces read ahead (~1 MB). A piece is ~600 rows: with READ_AHEAD's two, the
+ * socket was paused and resumed every ~1,200 rows and the server's sending thread waited.
+ */
+const TEXT_READ_AHEAD = 16;
 
 /** The server cannot prepare this statement: stream() falls back to the text protocol. */
 class PrepareUnsupported extends Error {}
@@ -217,17 +241,93 @@ export class MysqlSession implements DbSession {
   /** Binary rows through binary-rows.ts rather than mysql2's parser and convert.ts (specs compare them). */
   directDecode = true;
 
-  private async *streamWith(sql: string, size: number, signal: AbortSignal | undefined, protocol: 'binary' | 'text'): AsyncGenerator<Row[]> {
+  private streamWith(sql: string, size: number, signal: AbortSignal | undefined, protocol: 'binary' | 'text'): AsyncGenerator<Row[]> {
+    let convs: Converter[] = [];
+    let width = 0;
+    let batch: Row[] = [];
+    return this.results<Row[]>(sql, signal, protocol, {
+      readAhead: READ_AHEAD,
+      fields: (fields, q) => {
+        if (protocol === 'binary' && this.directDecode && typeof q.buildParserFromFields === 'function') {
+          // Binary rows decoded straight into ferry values (binary-rows.ts): nothing to convert.
+          const Parser = binaryRowParser(fields);
+          q.buildParserFromFields = () => Parser;
+          width = 0;
+          return;
+        }
+        convs = fields.map(converterFor);
+        width = fields.length;
+        // mysql2 compiles its row parser right after this event, from q.options.
+        if (fields.some(needsRawBytes) && q.options) q.options.typeCast = rawBytesCast;
+      },
+      row: (raw) => {
+        const row = raw as Value[];
+        for (let i = 0; i < width; i++) row[i] = convs[i]!(row[i]);
+        batch.push(row);
+        return batch.length >= size;
+      },
+      take: () => {
+        const out = batch;
+        batch = [];
+        return out.length > 0 ? out : undefined;
+      },
+    });
+  }
+
+  /**
+   * The pass-through (format 'mysql-load-text'): the query's rows over the binary protocol,
+   * written as LOAD DATA lines straight from the packets (load-text.ts), in pieces of about
+   * TEXT_PIECE bytes. A piece's buffer is used again once the consumer has taken the next one.
+   */
+  async *streamText(sql: string, options: { signal?: AbortSignal | undefined }): AsyncGenerator<{ text: Buffer; lines: number }> {
+    const free: Buffer[] = [];
+    /** The buffers of the pieces handed out and not yet taken by the consumer, oldest first. */
+    const lent: Buffer[] = [];
+    const out: LoadTextOut = { buf: Buffer.allocUnsafe(TEXT_PIECE * 2), pos: 0 };
+    let lines = 0;
+    const room = (bytes: number): void => {
+      if (out.pos + bytes <= out.buf.length) return;
+      const bigger = Buffer.allocUnsafe(Math.max(out.buf.length * 2, out.pos + bytes));
+      out.buf.copy(bigger, 0, 0, out.pos);
+      out.buf = bigger;
+    };
+    const pieces = this.results<{ text: Buffer; lines: number }>(sql, options.signal, 'binary', {
+      readAhead: TEXT_READ_AHEAD,
+      fields: (fields, q) => {
+        if (typeof q.buildParserFromFields !== 'function') throw new FerryError('FERRY_INTERNAL', 'mysql2 has no buildParserFromFields: the pass-through cannot read rows as text');
+        const Parser = loadTextRowParser(fields, out, room);
+        q.buildParserFromFields = () => Parser;
+      },
+      row: () => ++lines > 0 && out.pos >= TEXT_PIECE,
+      take: () => {
+        if (lines === 0) return undefined;
+        const piece = { text: out.buf.subarray(0, out.pos), lines };
+        lent.push(out.buf);
+        out.buf = free.pop() ?? Buffer.allocUnsafe(TEXT_PIECE * 2);
+        out.pos = 0;
+        lines = 0;
+        return piece;
+      },
+    });
+    for await (const piece of pieces) {
+      yield piece;
+      // The consumer has taken the piece (sendText copied it): its buffer can take rows again.
+      free.push(lent.shift()!);
+    }
+  }
+
+  /**
+   * Streams one query's result: `collect` turns its rows into batches (T), handed out as they
+   * fill, with the socket paused while collect.readAhead batches wait for the consumer.
+   */
+  private async *results<T>(sql: string, signal: AbortSignal | undefined, protocol: 'binary' | 'text', collect: Collector<T>): AsyncGenerator<T> {
     this.usable();
     if (signal?.aborted) throw aborted(this.label);
     const conn = this.conn;
     const q = protocol === 'binary' ? conn.execute({ sql, rowsAsArray: true }) : conn.query({ sql, rowsAsArray: true });
 
-    let convs: Converter[] = [];
-    let width = 0;
     let sawFields = false;
-    let batch: Row[] = [];
-    const ready: Row[][] = [];
+    const ready: T[] = [];
     let done = false;
     let failure: unknown;
     let paused = false;
@@ -237,39 +337,35 @@ export class MysqlSession implements DbSession {
       wake = undefined;
       w?.();
     };
+    const fail = (err: unknown): void => {
+      failure = err;
+      done = true;
+      conn.destroy();
+      notify();
+    };
 
     q.on('fields', (fields: FieldInfo[] | undefined) => {
       sawFields = true;
       if (!fields) return; // a statement without a result set
-      if (protocol === 'binary' && this.directDecode && typeof q.buildParserFromFields === 'function') {
-        // Binary rows decoded straight into ferry values (binary-rows.ts): nothing to convert.
-        const Parser = binaryRowParser(fields);
-        q.buildParserFromFields = () => Parser;
-        width = 0;
-        return;
+      try {
+        collect.fields(fields, q);
+      } catch (err) {
+        fail(err);
       }
-      convs = fields.map(converterFor);
-      width = fields.length;
-      // mysql2 compiles its row parser right after this event, from q.options.
-      if (fields.some(needsRawBytes) && q.options) q.options.typeCast = rawBytesCast;
     });
     q.on('result', (raw: unknown) => {
-      if (done || !Array.isArray(raw)) return; // the OK packet of a statement without rows
-      const row = raw as Value[];
+      // An object that is no row: the OK packet of a statement without rows (streamText's rows are undefined).
+      if (done || (raw !== undefined && !Array.isArray(raw))) return;
+      let full: boolean;
       try {
-        for (let i = 0; i < width; i++) row[i] = convs[i]!(row[i]);
+        full = collect.row(raw);
       } catch (err) {
-        failure = err;
-        done = true;
-        conn.destroy();
-        notify();
+        fail(err);
         return;
       }
-      batch.push(row);
-      if (batch.length >= size) {
-        ready.push(batch);
-        batch = [];
-        if (ready.length >= READ_AHEAD && !paused) {
+      if (full) {
+        ready.push(collect.take()!);
+        if (ready.length >= collect.readAhead && !paused) {
           paused = true;
           conn.pause();
         }
@@ -282,8 +378,8 @@ export class MysqlSession implements DbSession {
       notify();
     });
     q.on('end', () => {
-      if (batch.length > 0) ready.push(batch);
-      batch = [];
+      const rest = collect.take();
+      if (rest !== undefined) ready.push(rest);
       done = true;
       notify();
     });
@@ -304,7 +400,7 @@ export class MysqlSession implements DbSession {
         if (signal?.aborted) throw aborted(this.label);
         const next = ready.shift();
         if (next) {
-          if (paused && ready.length < READ_AHEAD) {
+          if (paused && ready.length < collect.readAhead) {
             paused = false;
             conn.resume();
           }
@@ -392,6 +488,10 @@ export class MysqlSession implements DbSession {
 
   writer(options: WriterOptions): Promise<TableWriter> {
     return createTableWriter(this, options);
+  }
+
+  loadChoice(mode: WriteMode): { load: boolean; why: string } {
+    return loadChoice(this, mode);
   }
 
   /** A writer with a chosen method (specs and the benchmark compare them). */

@@ -62,6 +62,18 @@ export function stripSql(err: unknown): unknown {
  */
 const RECORD_ERRNOS = new Set([1048, 1062, 1216, 1265, 1264, 1292, 1300, 1364, 1365, 1366, 1367, 1406, 1411, 1452, 1586, 1690, 3140, 3819, 4025]);
 
+/** mysql2's names of the codes LOAD DATA LOCAL reports refused rows with (as warnings, so without a name). */
+const WARNING_NAMES: Record<number, string> = {
+  1048: 'ER_BAD_NULL_ERROR', 1062: 'ER_DUP_ENTRY', 1261: 'ER_WARN_TOO_FEW_RECORDS', 1262: 'ER_WARN_TOO_MANY_RECORDS',
+  1263: 'ER_WARN_NULL_TO_NOTNULL', 1264: 'ER_WARN_DATA_OUT_OF_RANGE', 1265: 'WARN_DATA_TRUNCATED', 1292: 'ER_TRUNCATED_WRONG_VALUE',
+  1366: 'ER_TRUNCATED_WRONG_VALUE_FOR_FIELD', 1406: 'ER_DATA_TOO_LONG', 1452: 'ER_NO_REFERENCED_ROW_2', 3819: 'ER_CHECK_CONSTRAINT_VIOLATED',
+};
+
+/** A warning's code as a dirty record's code: mysql2's name where it is one of those above. */
+export function warningName(code: number): string {
+  return WARNING_NAMES[code] ?? String(code);
+}
+
 /**
  * A FerryError for a failed statement: `MySQL <label>: <what>: <reason>`; a RecordError when a
  * row's values were refused. `rowOffset`: index of the statement's first row within the

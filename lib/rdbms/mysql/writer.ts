@@ -8,9 +8,14 @@
  * Statements hold at most batchSize rows and batchBytes bytes, and stay below the server's
  * max_allowed_packet. Every value is a literal escaped by mysql2 or a number checked to be one.
  *
- * The 'load' method (LOAD DATA LOCAL INFILE from an in-memory stream, for insert and replace)
- * is kept for comparison: it measured slower than multi-row INSERT here (see the spec's figures),
- * and LOCAL turns errors into warnings, so it has to check the warnings to stay as strict.
+ * The 'load' method, for insert and replace: one LOAD DATA LOCAL INFILE per batch, its data
+ * streamed as the batch's rows arrive (add/addText, then commit), never a file. It is the default
+ * where the server allows local_infile: it costs the server ~20% less CPU a row than INSERT's
+ * parser (bench/RESULTS.md, 2026-12-06). LOCAL turns a refused row (duplicate key, bad value)
+ * into a warning and goes on, so a batch with a warning (other than notes, which INSERT takes
+ * too) is rolled back and refused as a whole. What the batch writer writes again — after a lost
+ * connection, or to isolate a refused row — goes through writeBatch / writeText, which INSERT:
+ * the server then names the row and its reason exactly as on the INSERT path.
  */
 import { Readable } from 'node:stream';
 import type { Row } from '../../../channel/value.js';
@@ -20,20 +25,33 @@ import type { TableWriter, WriterOptions } from '../dialect.js';
 import type { Checkpoint } from '../../plugin/spi.js';
 import { sqlLiteral, tsvField } from './convert.js';
 import type { MysqlSession, OkResult } from './dialect.js';
-import { queryError } from './errors.js';
+import { queryError, warningName } from './errors.js';
 import { quoteIdent, splitIdent } from './ident.js';
+import { copyFields } from '../postgresql/copy-text.js';
 
 export type WriteMethod = 'insert' | 'load';
 
-/** The method writer() uses for mode 'insert' (and 'replace'): the faster one measured. */
-export const DEFAULT_WRITE_METHOD: WriteMethod = 'insert';
+/** The method writer() uses for modes insert and replace, when the session allows LOAD DATA LOCAL. */
+export const DEFAULT_WRITE_METHOD: WriteMethod = 'load';
+
+/** Whether a writer of this mode on this session loads (LOAD DATA LOCAL) or inserts, and why: for --explain and the log. */
+export function loadChoice(session: Pick<MysqlSession, 'localInfile'>, mode: WriterOptions['mode'], method: WriteMethod = DEFAULT_WRITE_METHOD): { load: boolean; why: string } {
+  if (mode === 'update') return { load: false, why: 'writeMode update needs ON DUPLICATE KEY UPDATE, which LOAD DATA has not' };
+  if (method !== 'load') return { load: false, why: 'the INSERT method was chosen' };
+  if (!session.localInfile) return { load: false, why: 'the server has local_infile OFF (SET GLOBAL local_infile = 1 allows LOAD DATA LOCAL, the faster path)' };
+  return { load: true, why: 'the server allows local_infile' };
+}
 
 const DEFAULT_BATCH_ROWS = 2048;
 const DEFAULT_BATCH_BYTES = 32 * 1024 * 1024;
 /** Room left in max_allowed_packet for the packet header and anything mysql2 adds. */
 const PACKET_MARGIN = 1024;
-/** LOAD DATA: bytes per data packet sent. */
+/** LOAD DATA: most bytes in one data packet (mysql2 sends each chunk of the stream as one). */
 const LOAD_CHUNK = 1024 * 1024;
+/** LOAD DATA: add() waits while the socket holds more than this unsent, so a slow server bounds memory. */
+const LOAD_BACKLOG = 4 * 1024 * 1024;
+/** Warnings looked at to tell a batch with only notes (which INSERT would take too) from a refused one. */
+const WARNINGS_READ = 64;
 
 /** Column types LOAD DATA loads through UNHEX(@var) (bytes) or CAST(@var AS UNSIGNED) (bits). */
 const BYTES_TYPE = /^(binary|varbinary|tinyblob|blob|mediumblob|longblob|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)\b/;
@@ -67,7 +85,7 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
   const hardLimit = session.maxAllowedPacket - PACKET_MARGIN - Buffer.byteLength(head) - Buffer.byteLength(tail);
   const limit = Math.min(options.batchBytes > 0 ? options.batchBytes : DEFAULT_BATCH_BYTES, hardLimit);
 
-  const useLoad = method === 'load' && options.mode !== 'update' && session.localInfile;
+  const useLoad = loadChoice(session, options.mode, method).load;
   const typeOf = new Map(tableColumns.map((c) => [c.name.toLowerCase(), c.dbType]));
   const hex = bare.map((c) => BYTES_TYPE.test(typeOf.get(c.toLowerCase()) ?? ''));
   const bit = bare.map((c) => BIT_TYPE.test(typeOf.get(c.toLowerCase()) ?? ''));
@@ -106,20 +124,39 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
     return s + ')';
   };
 
-  /** The rows as LOAD DATA lines, or undefined when a value cannot be one (INSERT takes the batch). */
-  const lines = (rows: Row[]): string[] | undefined => {
-    const out: string[] = [];
+  /** The rows as LOAD DATA text, or undefined when a value cannot be one (INSERT takes the batch). */
+  const loadText = (rows: Row[]): Buffer | undefined => {
+    let s = '';
     for (const [index, row] of rows.entries()) {
       checkWidth(row, index);
-      let s = '';
       for (let c = 0; c < width; c++) {
         const f = tsvField(row[c]!, bare[c]!, hex[c]!);
         if (f === undefined) return undefined;
         s += c === 0 ? f : `\t${f}`;
       }
-      out.push(s);
+      s += '\n';
     }
-    return out;
+    return Buffer.from(s, 'utf8');
+  };
+
+  /**
+   * Pass-through lines as rows of their fields' text (bytes for a hex column): INSERT sends the
+   * text quoted, and the server converts it to the column's type as LOAD DATA does.
+   */
+  const textRows = (text: Buffer, lines: number): Row[] => {
+    const rows: Row[] = new Array(lines);
+    let at = 0;
+    for (let i = 0; i < lines; i++) {
+      const nl = text.indexOf(10, at);
+      const fields: Row = copyFields(text.toString('utf8', at, nl));
+      for (let c = 0; c < fields.length; c++) {
+        const f = fields[c];
+        if (hex[c] && typeof f === 'string') fields[c] = Buffer.from(f, 'hex');
+      }
+      rows[i] = fields;
+      at = nl + 1;
+    }
+    return rows;
   };
 
   async function insertRows(rows: Row[]): Promise<void> {
@@ -156,23 +193,166 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
     }
   }
 
-  async function loadRows(rows: Row[], data: string[]): Promise<void> {
-    const stream = Readable.from(chunks(data), { objectMode: false });
-    const { rows: ok } = await session.run(loadSql, undefined, { infileStreamFactory: () => stream });
-    const result = ok as OkResult;
-    if (result.warningStatus > 0 || result.affectedRows < rows.length) {
-      // LOCAL makes duplicate keys and bad values warnings: treat them as INSERT would, as errors.
-      const { rows: warnings } = await session.run('SHOW WARNINGS LIMIT 3');
-      const text = (warnings as unknown[][]).map((w) => `${String(w[2])} (${String(w[1])})`).join('; ');
-      throw new FerryError('FERRY_PLUGIN_ERROR',
-        `MySQL ${session.label}: LOAD DATA into ${options.table} loaded ${result.affectedRows} of ${rows.length} rows with ${result.warningStatus} warnings: ${text || 'no details'}`);
+
+  /**
+   * The open batch's LOAD DATA: started by the first rows sent, its data a stream the rows are
+   * pushed into as they come; `result` settles when the server has read all of it (commit).
+   */
+  interface Load {
+    xid: string;
+    stream: Readable;
+    result: Promise<OkResult>;
+    lines: number;
+    /** Set when the statement failed while its data still went out. */
+    failed?: unknown;
+  }
+  let load: Load | undefined;
+
+  /** The LOAD DATA of a batch whose XA transaction is open; its data is pushed into `stream`. */
+  function loadOn(xid: string): Load {
+    const stream = new Readable({ read() {} });
+    const result = session.run(loadSql, undefined, { infileStreamFactory: () => stream }).then(({ rows: ok }) => ok as OkResult);
+    const l: Load = { xid, stream, result, lines: 0 };
+    result.catch((err: unknown) => (l.failed = err)); // endLoad throws it, or send as soon as it is known
+    return l;
+  }
+
+  function push(l: Load, text: Buffer, lines: number): void {
+    l.lines += lines;
+    for (let o = 0; o < text.length; o += LOAD_CHUNK) l.stream.push(o === 0 && text.length <= LOAD_CHUNK ? text : text.subarray(o, o + LOAD_CHUNK));
+  }
+
+  /** Pushes LOAD DATA text (whole lines) into the open batch's stream, opening the batch first. */
+  async function send(text: Buffer, lines: number): Promise<void> {
+    if (!load) {
+      const xid = begin();
+      await startXa(xid);
+      load = loadOn(xid);
+    }
+    const l = load;
+    if (l.failed !== undefined) throw queryError(session.label, `cannot write ${l.lines} rows to ${options.table}`, l.failed, pw);
+    push(l, text, lines);
+    const socket = session.conn.stream;
+    // Only the socket's backlog counts: before the server asks for the data it waits in the
+    // stream (at most a batch), and the socket would never drain for it.
+    if (socket && socket.writableLength > LOAD_BACKLOG) {
+      // The server reads slower than rows come: wait for it, or for the LOAD's end (a failure).
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          socket.removeListener('drain', done);
+          socket.removeListener('close', done);
+          resolve();
+        };
+        socket.once('drain', done);
+        socket.once('close', done);
+        l.result.then(done, done);
+      });
+    }
+  }
+
+  /**
+   * Rolls back a streamed batch the batch writer gave up on (a row add() refused): its data is
+   * ended rather than destroyed, which mysql2 would not notice before the server asks for it.
+   */
+  async function abandon(): Promise<void> {
+    const l = load;
+    load = undefined;
+    if (!l) return;
+    l.stream.push(null);
+    await l.result.catch(() => undefined);
+    await session.run(`XA END '${l.xid}'`).catch(() => undefined);
+    await session.run(`XA ROLLBACK '${l.xid}'`).catch(() => undefined);
+  }
+
+  /** Ends the open batch's data and checks what the server made of it: every line in, no warning. */
+  async function endLoad(l: Load): Promise<void> {
+    l.stream.push(null);
+    let result: OkResult;
+    try {
+      result = await l.result;
+    } catch (err) {
+      throw queryError(session.label, `cannot write ${l.lines} rows to ${options.table}`, err, pw);
+    }
+    if (result.warningStatus === 0 && result.affectedRows >= l.lines) return;
+    const { rows: listed } = await session.run(`SHOW WARNINGS LIMIT ${WARNINGS_READ}`);
+    const warnings = (listed as unknown[][]).map((w) => ({ level: String(w[0]), code: Number(w[1]), message: String(w[2]) }));
+    // A note (a decimal rounded to the column's scale) is what INSERT takes without an error too.
+    if (result.affectedRows >= l.lines && warnings.length === result.warningStatus && warnings.every((w) => w.level === 'Note')) return;
+    // LOCAL made refused rows warnings and skipped or changed them: the batch is refused instead, as INSERT would be.
+    const first = warnings.find((w) => w.level !== 'Note') ?? warnings[0];
+    const row = first && /\b(?:at row|^Row) (\d+)/.exec(first.message);
+    const text = warnings.slice(0, 3).map((w) => `${w.message} (${w.code})`).join('; ');
+    throw new RecordError(
+      `MySQL ${session.label}: LOAD DATA into ${options.table} loaded ${result.affectedRows} of ${l.lines} rows with ${result.warningStatus} warnings: ${text || 'no details'}`,
+      { dbCode: first ? warningName(first.code) : 'FERRY_LOAD_WARNING', column: first && /\bcolumn [`'](?:[^`']*[`']\.[`'])*([^`']+)[`']/i.exec(first.message)?.[1], rowIndex: row ? Number(row[1]) - 1 : undefined },
+    );
+  }
+
+  const pw = session.config.password;
+  let batches = 0;
+  const begin = (): string => `ferry-${session.threadId ?? 0}-${++batches}-${randomBytes(6).toString('hex')}`;
+
+  async function startXa(xid: string): Promise<void> {
+    try {
+      await session.run(`XA START '${xid}'`);
+    } catch (err) {
+      throw queryError(session.label, `cannot begin a transaction on ${options.table}`, err, pw);
+    }
+  }
+
+  /** The batch's rows are sent: the checkpoint goes in with them, then XA END, PREPARE, COMMIT. */
+  async function finishXa(xid: string, rows: number, write: () => Promise<void>, checkpoint?: Checkpoint): Promise<void> {
+    try {
+      await write();
+      if (checkpoint) await session.saveCheckpoint(checkpoint);
+      await session.run(`XA END '${xid}'`);
+    } catch (err) {
+      // Not prepared: the server rolls it back, now or when the connection is gone.
+      await session.run(`XA END '${xid}'`).catch(() => undefined);
+      await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
+      throw queryError(session.label, `cannot write ${rows} rows to ${options.table}`, err, pw);
+    }
+    for (const step of ['PREPARE', 'COMMIT'] as const) {
+      try {
+        await session.run(`XA ${step} '${xid}'`);
+      } catch (err) {
+        const e = queryError(session.label, `cannot commit ${rows} rows to ${options.table}`, err, pw);
+        if (e.retryable) throw new CommitUnknownError(`${e.message} (during XA ${step})`, `${xid} ${session.threadId ?? 0} ${step}`, err);
+        if (step === 'PREPARE') await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
+        throw e;
+      }
     }
   }
 
   let closed = false;
-  let batches = 0;
-  const pw = session.config.password;
-  return {
+  const usable = (): void => {
+    if (closed) throw new FerryError('FERRY_INTERNAL', `writer for ${options.table} used after close()`);
+  };
+  const streaming = useLoad
+    ? {
+        /** LOAD DATA: the rows go out as they come; a row LOAD cannot take (bytes into a text column) is refused here. */
+        async add(rows: Row[]): Promise<void> {
+          usable();
+          const text = loadText(rows);
+          if (!text) throw new RecordError(`table ${options.table}: bytes cannot be loaded into a text column with LOAD DATA`, { dbCode: 'FERRY_LOAD_BYTES' });
+          await send(text, rows.length);
+        },
+        /** Pass-through: whole LOAD DATA lines as the reader wrote them (mysql-load-text). */
+        async addText(text: Buffer, lines: number): Promise<void> {
+          usable();
+          await send(text, lines);
+        },
+        async commit(checkpoint?: Checkpoint): Promise<void> {
+          usable();
+          const l = load;
+          load = undefined;
+          if (!l) return;
+          await finishXa(l.xid, l.lines, () => endLoad(l), checkpoint);
+        },
+      }
+    : {};
+  const this_: TableWriter = {
+    ...streaming,
     /**
      * One batch is one XA transaction: XA START, the rows, XA END, XA PREPARE, XA COMMIT. A
      * prepared XA transaction outlives its connection (MariaDB ≥ 10.5, MySQL ≥ 5.7), so when the
@@ -180,37 +360,19 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
      * batch is in, instead of guessing — a plain COMMIT whose answer is lost cannot be told.
      */
     async writeBatch(rows: Row[], checkpoint?: Checkpoint): Promise<void> {
-      if (closed) throw new FerryError('FERRY_INTERNAL', `writer for ${options.table} used after close()`);
+      usable();
       if (rows.length === 0) return;
-      const data = useLoad ? lines(rows) : undefined;
-      const xid = `ferry-${session.threadId ?? 0}-${++batches}-${randomBytes(6).toString('hex')}`;
-      try {
-        await session.run(`XA START '${xid}'`);
-      } catch (err) {
-        throw queryError(session.label, `cannot begin a transaction on ${options.table}`, err, pw);
-      }
-      try {
-        if (data) await loadRows(rows, data);
-        else await insertRows(rows);
-        if (checkpoint) await session.saveCheckpoint(checkpoint);
-        await session.run(`XA END '${xid}'`);
-      } catch (err) {
-        // Not prepared: the server rolls it back, now or when the connection is gone.
-        await session.run(`XA END '${xid}'`).catch(() => undefined);
-        await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
-        throw queryError(session.label, `cannot write ${rows.length} rows to ${options.table}`, err, pw);
-      }
-      for (const step of ['PREPARE', 'COMMIT'] as const) {
-        try {
-          await session.run(`XA ${step} '${xid}'`);
-        } catch (err) {
-          const e = queryError(session.label, `cannot commit ${rows.length} rows to ${options.table}`, err, pw);
-          if (e.retryable) throw new CommitUnknownError(`${e.message} (during XA ${step})`, `${xid} ${session.threadId ?? 0} ${step}`, err);
-          if (step === 'PREPARE') await session.run(`XA ROLLBACK '${xid}'`).catch(() => undefined);
-          throw e;
-        }
-      }
+      if (load) await abandon();
+      const xid = begin();
+      await startXa(xid);
+      await finishXa(xid, rows.length, () => insertRows(rows), checkpoint);
     },
+    ...(useLoad
+      ? {
+          /** Pass-through lines written again (a retry, or isolating a refused line): INSERT, as writeBatch. */
+          writeText: (text: Buffer, lines: number, checkpoint?: Checkpoint): Promise<void> => this_.writeBatch(textRows(text, lines), checkpoint),
+        }
+      : {}),
     /** Ends the old connection if the server still runs it, then: a prepared xid is committed now; one that is gone was committed or never prepared. */
     async settle(token: string): Promise<boolean> {
       const [xid, thread, step] = token.split(' ');
@@ -233,22 +395,5 @@ export async function createTableWriter(session: MysqlSession, options: WriterOp
       closed = true;
     },
   };
-}
-
-/** Lines joined and cut into data packets of at most LOAD_CHUNK bytes (the server joins them again). */
-function* chunks(lines: string[]): Generator<Buffer> {
-  let parts: string[] = [];
-  let size = 0;
-  function* flush(): Generator<Buffer> {
-    const buf = Buffer.from(parts.join('\n') + '\n', 'utf8');
-    for (let o = 0; o < buf.length; o += LOAD_CHUNK) yield buf.subarray(o, o + LOAD_CHUNK);
-    parts = [];
-    size = 0;
-  }
-  for (const line of lines) {
-    parts.push(line);
-    size += line.length + 1;
-    if (size >= LOAD_CHUNK / 3) yield* flush(); // at most 3 UTF-8 bytes per UTF-16 unit
-  }
-  if (parts.length > 0) yield* flush();
+  return this_;
 }

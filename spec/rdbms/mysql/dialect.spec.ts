@@ -9,12 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { DateTime, Decimal, type Row, type Value } from '../../../channel/value.js';
 import { FerryError, RecordError } from '../../../lib/errors.js';
 import { parseConnectionUrl } from '../../../lib/rdbms/connection.js';
-import type { ConnectionConfig, WriterOptions } from '../../../lib/rdbms/dialect.js';
+import type { ConnectionConfig, TableWriter, WriterOptions } from '../../../lib/rdbms/dialect.js';
 import { mysqlDialect, type MysqlSession } from '../../../lib/rdbms/mysql/dialect.js';
 import { formatDateTime, readDate, readDateTime, readTime, sqlLiteral, MysqlValueError } from '../../../lib/rdbms/mysql/convert.js';
 import { civilFromDays, daysFromCivil } from '../../../lib/util/civil.js';
 import { quoteIdent, splitIdent } from '../../../lib/rdbms/mysql/ident.js';
-import type { WriteMethod } from '../../../lib/rdbms/mysql/writer.js';
+import { loadChoice, type WriteMethod } from '../../../lib/rdbms/mysql/writer.js';
+import { passThroughType } from '../../../lib/rdbms/mysql/load-text.js';
 
 const URL = process.env.FERRY_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 const cfg: ConnectionConfig = parseConnectionUrl(URL, 'mysql', 'FERRY_MYSQL_URL');
@@ -98,6 +99,13 @@ function writerOptions(table: string, columns: string[], extra: Partial<WriterOp
   return { table, columns, mode: 'insert', batchSize: 2048, batchBytes: 32 << 20, ...extra };
 }
 
+/** One batch through LOAD DATA, streamed (add, then commit): what the batch writer does first; writeBatch inserts. */
+async function loaded(w: TableWriter, rows: Row[]): Promise<void> {
+  assert.ok(w.add && w.commit, 'a LOAD DATA writer streams');
+  await w.add(rows);
+  await w.commit();
+}
+
 async function rejects(p: Promise<unknown>): Promise<FerryError> {
   try {
     await p;
@@ -110,6 +118,14 @@ async function rejects(p: Promise<unknown>): Promise<FerryError> {
 
 // ---------------------------------------------------------------------------------------------
 // Without a server
+
+test('loadChoice: LOAD DATA for insert and replace where local_infile is on; INSERT otherwise, saying why', () => {
+  assert.equal(loadChoice({ localInfile: true }, 'insert'), { load: true, why: 'the server allows local_infile' });
+  assert.is(loadChoice({ localInfile: true }, 'replace').load, true);
+  assert.equal(loadChoice({ localInfile: true }, 'update'), { load: false, why: 'writeMode update needs ON DUPLICATE KEY UPDATE, which LOAD DATA has not' });
+  assert.equal(loadChoice({ localInfile: false }, 'insert'), { load: false, why: 'the server has local_infile OFF (SET GLOBAL local_infile = 1 allows LOAD DATA LOCAL, the faster path)' });
+  assert.is(loadChoice({ localInfile: true }, 'insert', 'insert').load, false);
+});
 
 test('quoteIdent: backticks, doubled backticks, dots outside backticks', () => {
   assert.is(mysqlDialect.quoteIdent('t'), '`t`');
@@ -241,7 +257,8 @@ for (const [method, mode] of [['insert', 'direct'], ['load', 'direct'], ['insert
     await withTables(s, { types: TYPES }, async ({ types }) => {
       const { written, read } = typeRows();
       const writer = await s.writerWith(writerOptions(types!, TYPE_COLUMNS), method);
-      await writer.writeBatch(written);
+      if (method === 'load') await loaded(writer, written);
+      else await writer.writeBatch(written);
       await writer.close();
       const back = await readingWith(s, mode, () => readAll(s, `SELECT ${TYPE_COLUMNS.join(', ')} FROM ${quoteIdent(types!)} ORDER BY id`));
       assert.equal(normRows(back), normRows(read));
@@ -252,6 +269,58 @@ for (const [method, mode] of [['insert', 'direct'], ['load', 'direct'], ['insert
     });
   });
 }
+
+db('pass-through (mysql-load-text): every carried type goes from streamText into LOAD DATA and reads back the same', async (s) => {
+  // BIT and GEOMETRY are read as values (passThroughType), so not here
+  const carried = TYPE_COLUMNS.filter((c) => !['bt', 'b64', 'geo'].includes(c));
+  const ddl = TYPES.replace(/, bt bit\(1\), b64 bit\(64\)/, '').replace(/, geo geometry/, '');
+  await withTables(s, { src: ddl, dst: ddl }, async ({ src, dst }) => {
+    const { written } = typeRows();
+    const at = carried.map((c) => TYPE_COLUMNS.indexOf(c));
+    const rows = written.map((r) => at.map((i) => r[i]!));
+    await s.writerWith(writerOptions(src!, carried), 'insert').then((w) => w.writeBatch(rows));
+    for (const c of await s.columns(src!)) assert.is(passThroughType(c.dbType), undefined, c.dbType);
+    const w = await s.writerWith(writerOptions(dst!, carried), 'load');
+    let lines = 0;
+    const texts: string[] = [];
+    for await (const piece of s.streamText(`SELECT ${carried.join(', ')} FROM ${quoteIdent(src!)} ORDER BY id`, {})) {
+      texts.push(piece.text.toString('utf8'));
+      lines += piece.lines;
+      await w.addText!(piece.text, piece.lines);
+    }
+    await w.commit!();
+    assert.is(lines, rows.length);
+    assert.is(texts.join('').split('\n').length, rows.length + 1, 'one line a row: newlines in values are escaped');
+    const read = (t: string): Promise<Row[]> => readAll(s, `SELECT ${carried.join(', ')} FROM ${quoteIdent(t)} ORDER BY id`);
+    assert.equal(normRows(await read(dst!)), normRows(await read(src!)));
+    // the same lines through writeText (INSERT, the batch writer's retry): the same rows again
+    await s.execute(`DELETE FROM ${quoteIdent(dst!)}`);
+    await w.writeText!(Buffer.from(texts.join('')), lines);
+    assert.equal(normRows(await read(dst!)), normRows(await read(src!)));
+  });
+  // integer, year, time and date edges, zero dates, and the NULL bitmap past 8 columns
+  const edges = `id int PRIMARY KEY, t tinyint, tu tinyint unsigned, sm smallint, mi mediumint, miu mediumint unsigned, iu int unsigned,
+    b bigint, bu bigint unsigned, yr year, tm time(6), tm0 time, d date, dt datetime, f float, x double, n decimal(30,10), c char(3), v varchar(5)`;
+  await withTables(s, { src: edges, dst: edges }, async ({ src, dst }) => {
+    const [[mode]] = (await s.query('SELECT @@SESSION.sql_mode')) as [[string]];
+    await s.execute("SET SESSION sql_mode = REPLACE(REPLACE(@@sql_mode, 'NO_ZERO_DATE', ''), 'NO_ZERO_IN_DATE', '')");
+    try {
+      await s.execute(`INSERT INTO ${quoteIdent(src!)} VALUES
+        (1, -128, 255, -32768, -8388608, 16777215, 4294967295, -9223372036854775808, 18446744073709551615, 2155, '-838:59:59.999999', '838:59:59', '0000-00-00', '0000-00-00 00:00:00', -3.4e38, -2.2250738585072014e-308, -12345678901234567890.0123456789, 'a\\b', '\\N'),
+        (2, 127, 0, 32767, 8388607, 0, 0, 9223372036854775807, 9007199254740993, 1901, '-00:00:00.000001', '-00:00:01', '1000-01-01', '9999-12-31 23:59:59', 1e-45, 1e300, 0.0000000001, '', 'x\ty'),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+      const w = await s.writerWith(writerOptions(dst!, ['*']), 'load');
+      for await (const piece of s.streamText(`SELECT * FROM ${quoteIdent(src!)}`, {})) await w.addText!(piece.text, piece.lines);
+      await w.commit!();
+      const read = (t: string): Promise<Row[]> => readAll(s, `SELECT * FROM ${quoteIdent(t)} ORDER BY id`);
+      assert.equal(normRows(await read(dst!)), normRows(await read(src!)));
+    } finally {
+      await s.execute(`SET SESSION sql_mode = ${mysqlDialect.quoteLiteral(mode)}`);
+    }
+  });
+  assert.match(passThroughType('bit(1)')!, /bit\(1\) column is read as a value/);
+  assert.ok(passThroughType('geometry'));
+});
 
 db('FLOAT keeps every bit (binary protocol); statements the server cannot prepare still stream', async (s) => {
   await withTables(s, { t: 'id int PRIMARY KEY, f float, d double' }, async ({ t }) => {
@@ -323,7 +392,7 @@ db('large values: a 3 MB blob and 2 MB of emoji text, through INSERT and LOAD DA
     const blob = new Uint8Array(3 << 20).map((_, i) => (i * 31) % 256);
     const text = '😀é\t\\'.repeat(400_000);
     await (await s.writer(writerOptions(t!, ['id', 'b', 'x']))).writeBatch([[1, blob, text]]);
-    await (await s.writerWith(writerOptions(t!, ['id', 'b', 'x']), 'load')).writeBatch([[2, blob, text]]);
+    await loaded(await s.writerWith(writerOptions(t!, ['id', 'b', 'x']), 'load'), [[2, blob, text]]);
     const back = await readAll(s, `SELECT id, b, x FROM ${quoteIdent(t!)} ORDER BY id`);
     assert.is(back.length, 2);
     for (const r of back) {
@@ -372,7 +441,7 @@ db('replace mode replaces whole rows', async (s) => {
     await rep.writeBatch([[2, 'B', null], [3, 'c', 3]]);
     assert.equal(await s.query(`SELECT id, v, n FROM ${quoteIdent(t!)} ORDER BY id`), [[1, 'a', 1], [2, 'B', null], [3, 'c', 3]]);
     const repLoad = await s.writerWith(writerOptions(t!, ['id', 'v'], { mode: 'replace' }), 'load');
-    await repLoad.writeBatch([[3, 'C'], [4, 'd']]);
+    await loaded(repLoad, [[3, 'C'], [4, 'd']]);
     assert.equal(await s.query(`SELECT id, v, n FROM ${quoteIdent(t!)} ORDER BY id`), [[1, 'a', 1], [2, 'B', null], [3, 'C', null], [4, 'd', null]]);
   });
 });
@@ -406,9 +475,43 @@ db('a failed batch rolls back entirely (duplicate key in its second statement)',
     assert.equal(await s.query(`SELECT COUNT(*) FROM ${quoteIdent(t!)}`), [[1]]);
     // LOAD DATA LOCAL would skip the duplicate with a warning: it fails like INSERT instead
     const load = await s.writerWith(writerOptions(t!, ['id', 'v']), 'load');
-    const err2 = await rejects(load.writeBatch([[5, 'e'], [1, 'dup']]));
+    const err2 = await rejects(loaded(load, [[5, 'e'], [1, 'dup']]));
     assert.match(err2.message, /loaded 1 of 2 rows.*Duplicate entry/, err2.message);
+    assert.instance(err2, RecordError, 'a refused LOAD batch is isolated row by row, not the end of the task');
+    assert.is((err2 as RecordError).dbCode, 'ER_DUP_ENTRY');
     assert.equal(await s.query(`SELECT COUNT(*) FROM ${quoteIdent(t!)}`), [[1]]);
+  });
+});
+
+db('LOAD DATA: a refused row (duplicate key, bad value) refuses the whole batch with the server\'s reason and row; a note (rounding) does not; writeBatch inserts', async (s) => {
+  await withTables(s, { t: 'id int PRIMARY KEY, n int NOT NULL, d decimal(6,2)' }, async ({ t }) => {
+    const count = async (): Promise<number> => Number((await s.query(`SELECT COUNT(*) FROM ${quoteIdent(t!)}`))[0]![0]);
+    const w = await s.writerWith(writerOptions(t!, ['id', 'n', 'd']), 'load');
+    await loaded(w, [[1, 1, '1.50'], [2, 2, null]]);
+    // LOCAL would store 0 for 'abc' and skip the duplicate, both with a warning: refused instead
+    const bad = await rejects(loaded(w, [[3, 3, null], [4, 'abc', null], [5, 5, null]]));
+    assert.instance(bad, RecordError);
+    assert.is((bad as RecordError).rowIndex, 1, 'the row the warning names, counted from 0');
+    assert.is((bad as RecordError).column, 'n');
+    assert.match(bad.message, /LOAD DATA into .* loaded 3 of 3 rows with 1 warnings: Incorrect integer value: 'abc'/);
+    const dup = await rejects(loaded(w, [[6, 6, null], [1, 7, null]]));
+    assert.instance(dup, RecordError);
+    assert.is((dup as RecordError).rowIndex, undefined, 'a duplicate key warning names no row: the batch writer halves it');
+    const nul = await rejects(loaded(w, [[8, null, null]]));
+    assert.is((nul as RecordError).dbCode, 'ER_WARN_NULL_TO_NOTNULL');
+    assert.is(await count(), 2, 'refused batches are rolled back');
+    // 1.005 rounds to 1.01 with a note, which INSERT takes as well
+    await loaded(w, [[9, 9, new Decimal('1.005')]]);
+    assert.equal(await s.query(`SELECT d FROM ${quoteIdent(t!)} WHERE id = 9`), [['1.01']]);
+    // the batch writer's retries and isolation: INSERT, with its own reasons
+    const ins = await rejects(w.writeBatch([[10, 10, null], [1, 1, null]]));
+    assert.match(ins.message, /cannot write 2 rows to .*: Duplicate entry '1' for key 'PRIMARY' \(ER_DUP_ENTRY\)/);
+    const insNull = await rejects(w.writeBatch([[11, null, null]]));
+    assert.is((insNull as RecordError).dbCode, 'ER_BAD_NULL_ERROR');
+    // a streamed batch given up on (the batch writer goes on with writeBatch) is rolled back
+    await w.add!([[12, 12, null]]);
+    await w.writeBatch([[13, 13, null]]);
+    assert.equal(await s.query(`SELECT id FROM ${quoteIdent(t!)} ORDER BY id`), [[1], [2], [9], [13]]);
   });
 });
 
@@ -420,7 +523,7 @@ db('NaN and Infinity: a FerryError naming the column, nothing written', async (s
     assert.match(err.message, /column "price": NaN cannot be written/);
     assert.equal(await s.query(`SELECT COUNT(*) FROM ${quoteIdent(t!)}`), [[0]]);
     const load = await s.writerWith(writerOptions(t!, ['id', 'price']), 'load');
-    assert.match((await rejects(load.writeBatch([[3, -Infinity]]))).message, /column "price": -Infinity/);
+    assert.match((await rejects(loaded(load, [[3, -Infinity]]))).message, /column "price": -Infinity/);
   });
 });
 
@@ -472,7 +575,7 @@ db('weird table names: quotes, semicolons, backticks, database-qualified', async
       const cols = ['id', 'we"ird col', '`tick``col`'];
       await (await s.writer(writerOptions(name, cols))).writeBatch([[1, 'a', 1], [2, 'b', 2]]);
       await (await s.writer(writerOptions(name, cols, { mode: 'update' }))).writeBatch([[2, 'B', 3]]);
-      await (await s.writerWith(writerOptions(name, cols, { mode: 'insert' }), 'load')).writeBatch([[3, 'c', 4]]);
+      await loaded(await s.writerWith(writerOptions(name, cols, { mode: 'insert' }), 'load'), [[3, 'c', 4]]);
       assert.equal(await readAll(s, `SELECT * FROM ${q} ORDER BY id`), [[1, 'a', 1], [2, 'B', 3], [3, 'c', 4]]);
     } finally {
       await s.execute(`DROP TABLE IF EXISTS ${q}`);
