@@ -15,7 +15,6 @@ import type { ProgressSink, TaskGroupResult } from '../../workers/messages.js';
 import { bullConnection, connect, queueName, redisTarget, type RedisTarget } from './redis.js';
 import { ALIVE_EVERY_MS, ALIVE_TTL_MS, DEFAULT_QUEUE, KEYS_TTL_MS, PREFIX, WORKER_STALE_MS, groupJobId, keys, toWire, workersKey, type ClusterOptions, type ControlMessage, type GroupJobData, type RunEvent, type WorkerInfo } from './protocol.js';
 
-
 interface Pending {
   attempt: number;
   sink: ProgressSink;
