@@ -48,17 +48,38 @@ function restoreJob(dir: string, source: TestDatabase, src: string, writer: Reco
   return jobFile;
 }
 
-/** Runs `ferry run jobFile` as a child process and SIGKILLs it as soon as `reached()`; fails if the run ends first. */
-async function killWhen(jobFile: string, dir: string, what: string, reached: () => Promise<boolean> | boolean): Promise<void> {
+/**
+ * Runs `ferry run jobFile` as a child process and SIGKILLs it once `reached()`; fails if the run
+ * ends first. With `confirm`, the run is frozen (SIGSTOP) when `reached()` first holds, and killed
+ * only if `confirm()` still holds on the frozen state; otherwise it goes on (SIGCONT) and the
+ * watch resumes. A kill decided on a running job lands some rows later than it was decided, and
+ * on a loaded machine that can be a whole task later: freezing first makes the kill point exact.
+ */
+async function killWhen(jobFile: string, dir: string, what: string, reached: () => Promise<boolean> | boolean, confirm?: () => Promise<boolean>): Promise<void> {
   let pid = 0;
   let ended = false;
   const first = runCli(['run', jobFile, '--json'], { cwd: dir, timeoutMs: 120_000, onSpawn: (p) => (pid = p) }).finally(() => (ended = true));
-  while (!(await reached())) {
-    if (ended) assert.unreachable(`the first run ended before ${what}: ${(await first).stderr}`);
-    await new Promise((r) => setTimeout(r, 25));
+  for (;;) {
+    while (!(await reached())) {
+      if (ended) assert.unreachable(`the first run ended before ${what}: ${(await first).stderr}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (!confirm) break;
+    process.kill(pid, 'SIGSTOP');
+    // A COMMIT already on the wire still lands while the client is frozen: let it, then look.
+    await new Promise((r) => setTimeout(r, 150));
+    if (await confirm()) break;
+    process.kill(pid, 'SIGCONT');
   }
   process.kill(pid, 'SIGKILL');
   assert.is((await first).signal, 'SIGKILL');
+}
+
+/** `ferry state jobFile`: the saved tasks and what their checkpoints hold. */
+async function stateOf(jobFile: string, dir: string): Promise<{ stateDir: string; tasks: number; checkpoints: Array<{ rows: number; done: boolean }> }> {
+  const st = await runCli(['state', jobFile, '--json'], { cwd: dir });
+  assert.is(st.code, 0, st.stderr);
+  return lastJson(st.stdout);
 }
 
 if (pg) {
@@ -77,18 +98,19 @@ if (pg) {
         // From PostgreSQL the rows travel as COPY text (the checkpoint read from each batch's last line); from MySQL as records.
         assert.is(lastJson<Array<{ path: string }>>(explained.stdout)[0]?.path, source.name === 'postgresql' ? 'pass-through' : 'COPY');
         let killedAt = 0;
-        // 45%: with 10 equal ranges run two at a time, 40% is just when a pair of tasks ends.
-        await killWhen(jobFile, dir, '45% was committed', async () => (killedAt = await count(pg, dst)) >= N * 0.45);
+        // 45%: with 10 equal ranges run two at a time, 40% is just when a pair of tasks ends. The
+        // kill waits (frozen) for a task between checkpoints, so the resume goes on from inside one.
+        const midTask = async (): Promise<boolean> => (await stateOf(jobFile, dir)).checkpoints.some((c) => !c.done && c.rows > 0);
+        await killWhen(jobFile, dir, '45% was committed', async () => (killedAt = await count(pg, dst)) >= N * 0.45, midTask);
+        killedAt = await count(pg, dst);
         assert.ok(killedAt < N, 'killed mid-job');
 
-        // `ferry state` shows the saved tasks and what their checkpoints hold: at least what was counted, never more than is there.
-        const st = await runCli(['state', jobFile, '--json'], { cwd: dir });
-        assert.is(st.code, 0, st.stderr);
-        const state = lastJson<{ stateDir: string; tasks: number; checkpoints: Array<{ rows: number; done: boolean }> }>(st.stdout);
+        // `ferry state` shows the saved tasks and what their checkpoints hold: exactly what is there.
+        const state = await stateOf(jobFile, dir);
         assert.ok(state.stateDir.startsWith(join(dir, '.ferry', 'state')), state.stateDir);
         assert.is(state.tasks, 11, 'channel 2 × splitFactor 5 ranges, and the NULL task');
         const rowsCheckpointed = state.checkpoints.reduce((n, c) => n + c.rows, 0);
-        assert.ok(rowsCheckpointed >= killedAt && rowsCheckpointed === (await count(pg, dst)), `checkpoints say ${rowsCheckpointed} rows`);
+        assert.is(rowsCheckpointed, killedAt, `checkpoints say ${rowsCheckpointed} rows, the target holds ${killedAt}`);
         assert.ok(state.checkpoints.some((c) => !c.done), 'a task stopped between checkpoints');
         hash = state.stateDir.split('/').pop()!;
 
