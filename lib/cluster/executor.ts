@@ -152,13 +152,19 @@ export class ClusterExecutor implements TaskGroupExecutor {
       return; // Redis away for a moment: BullMQ's own connections retry, and so does the next tick
     }
     const names = new Set(live.map((w) => w.name));
-    for (const [g, p] of this.pending) {
-      if (p.worker !== UNCLAIMED && !names.has(p.worker)) this.lost(groupJobId(this.exec, g, p.attempt), `it sent no heartbeat for ${WORKER_STALE_MS / 1000} s`);
+    const silent = `it sent no heartbeat for ${WORKER_STALE_MS / 1000} s`;
+    if (live.length > 0) {
+      for (const [g, p] of this.pending) {
+        if (p.worker !== UNCLAIMED && !names.has(p.worker)) this.lost(groupJobId(this.exec, g, p.attempt), silent);
+      }
+      return;
     }
-    if (live.length > 0) return;
+    // No worker left: a lost group has nowhere to go on, so it fails here with the rest, in one
+    // pass (a failover started now would race the job's end, and its warning with it).
     for (const [g, p] of this.pending) {
       this.pending.delete(g);
-      p.reject(new FerryError('FERRY_CLUSTER', `task group ${g}: no ferry worker is left against ${this.target.label}${onQueue(this.queue.name)}: ${startOne(this.target, this.queue.name)}`));
+      const lost = p.worker === UNCLAIMED ? ':' : ` was lost with worker ${p.worker} (${silent}), and`;
+      p.reject(new FerryError('FERRY_CLUSTER', `task group ${g}${lost} no ferry worker is left against ${this.target.label}${onQueue(this.queue.name)}: ${startOne(this.target, this.queue.name)}`));
     }
   }
 
