@@ -78,8 +78,7 @@ function mapType(from: DialectName, to: DialectName, t: string): string {
 }
 
 /** The CREATE TABLE statement for `columns` (already in the target's types). */
-export function createTableSql(to: DialectName, table: string, columns: ColumnInfo[], keys: string[]): string {
-  const q = dialectFor(to).quoteIdent;
+export function createTableSql(q: (name: string) => string, table: string, columns: ColumnInfo[], keys: string[]): string {
   const defs = columns.map((c) => `${q(c.name)} ${c.dbType}${c.nullable ? '' : ' NOT NULL'}`);
   if (keys.length) defs.push(`PRIMARY KEY (${keys.map(q).join(', ')})`);
   return `CREATE TABLE ${q(table)} (${defs.join(', ')})`;
@@ -95,7 +94,7 @@ async function open(ref: ContentSpec['reader'], what: 'reader' | 'writer', diale
     throw configError('FERRY_JOB_INVALID', `${ref.path}.connection`, `createTable needs the ${what} to name one table (not querySql)`);
   }
   const config = connectionConfigs(dialect, conn.jdbcUrl, `${ref.path}.connection[0].jdbcUrl`, p.username, p.password)[0]!;
-  return { dialect, table, session: await dialectFor(dialect).connect(config) };
+  return { dialect, table, session: await (await dialectFor(dialect)).connect(config) };
 }
 
 async function exists(side: Side): Promise<boolean> {
@@ -136,7 +135,7 @@ export async function createMissingTables(content: ContentSpec[], log: Logger): 
         // A unique key over nullable columns is no primary key: then none is made.
         const pk = keys.length > 0 && keys.every((k) => names.has(k) && !byName.get(k.toLowerCase())!.nullable) ? keys : [];
         const columns = picked.map((c) => ({ ...c, dbType: mapType(fromDialect, toDialect, c.dbType) }));
-        const sql = createTableSql(toDialect, target.table, columns, pk);
+        const sql = createTableSql((await dialectFor(toDialect)).quoteIdent, target.table, columns, pk);
         await target.session.execute(sql);
         log.info(`${entry.writer.path}.createTable: created ${target.table}: ${sql}`);
       } finally {

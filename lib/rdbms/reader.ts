@@ -15,7 +15,6 @@ import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
-import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
 
 type ColumnParam = string | { name?: string; type?: string; value?: unknown };
@@ -515,7 +514,7 @@ class RdbmsReaderTask implements ReaderTask {
   private session: DbSession | undefined;
   /** Incremental: the largest increColumn value sent, as the database's text. */
   private increMax: string | undefined;
-  constructor(private readonly ctx: TaskContext<ReaderTaskParams>) {}
+  constructor(private readonly dialect: Dialect, private readonly ctx: TaskContext<ReaderTaskParams>) {}
 
   report(): object | undefined {
     return this.ctx.parameter.incre ? { table: this.ctx.parameter.incre.table, max: this.increMax } : undefined;
@@ -534,7 +533,7 @@ class RdbmsReaderTask implements ReaderTask {
     // Polling: the rows past the largest increColumn value read, every interval, until the job
     // is asked to stop (then the task ends like a finished one: the writer commits, the job succeeds).
     const { stopping, signal } = this.ctx;
-    const quote = dialectFor(p.config.dialect).quoteLiteral;
+    const quote = this.dialect.quoteLiteral;
     const wake = AbortSignal.any([stopping, signal]);
     for (;;) {
       await sender.flush();
@@ -550,7 +549,7 @@ class RdbmsReaderTask implements ReaderTask {
   private async readPass(sqlText: string, sender: RecordSender, resume: ResumeParams | undefined): Promise<void> {
     const p = this.ctx.parameter;
     const { retry, signal, log } = this.ctx;
-    const dialect = dialectFor(p.config.dialect);
+    const dialect = this.dialect;
     const constants = p.constants.map((c) => ({ at: c.at, value: constantValue(c.column) }));
     const incre = p.incre;
     let sent = 0;
@@ -619,13 +618,15 @@ class RdbmsReaderTask implements ReaderTask {
   }
 }
 
-export function makeReader(name: string, dialectName: DialectName): ReaderPlugin<ReaderParams> {
+/** A reader plugin over one dialect: the plugin's module imports only its own driver. */
+export function makeReader(name: string, dialect: Dialect): ReaderPlugin<ReaderParams> {
+  const dialectName = dialect.name;
   return {
     name,
     kind: 'reader',
     description: `Reads ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} tables or queries (DataX ${name})`,
     parameter: readerSchema(dialectName),
-    createJob: (ctx) => initialised(new RdbmsReaderJob(dialectFor(dialectName), ctx)),
-    createTask: (ctx) => new RdbmsReaderTask(ctx as TaskContext<ReaderTaskParams>),
+    createJob: (ctx) => initialised(new RdbmsReaderJob(dialect, ctx)),
+    createTask: (ctx) => new RdbmsReaderTask(dialect, ctx as TaskContext<ReaderTaskParams>),
   };
 }

@@ -1,8 +1,6 @@
-/** The dialects by name. */
+/** The dialects by name, each loaded when first asked for: a PostgreSQL job never loads the MySQL driver. */
 import type { Dialect, DialectName } from './dialect.js';
-import { mysqlDialect } from './mysql/dialect.js';
-import { postgresqlDialect } from './postgresql/dialect.js';
 
-export function dialectFor(name: DialectName): Dialect {
-  return name === 'mysql' ? mysqlDialect : postgresqlDialect;
+export async function dialectFor(name: DialectName): Promise<Dialect> {
+  return name === 'mysql' ? (await import('./mysql/dialect.js')).mysqlDialect : (await import('./postgresql/dialect.js')).postgresqlDialect;
 }

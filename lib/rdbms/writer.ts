@@ -9,7 +9,6 @@ import type { Schema } from '../job/schema.js';
 import type { Checkpoint, JobContext, PassThroughOffer, ReceivedFrame, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
 import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionConfigs, credentials, withTable, writerConnectionSchema } from './params.js';
-import { dialectFor } from './registry.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName, WriteMode, WriterOptions } from './dialect.js';
 import { BatchWriter, type Connected } from './batch-writer.js';
 import type { Row } from '../../channel/value.js';
@@ -214,14 +213,14 @@ class RdbmsWriterJob implements WriterJob {
 
 class RdbmsWriterTask implements WriterTask {
   private batches: BatchWriter | undefined;
-  constructor(private readonly ctx: TaskContext<WriterTaskParams>) {}
+  constructor(private readonly dialect: Dialect, private readonly ctx: TaskContext<WriterTaskParams>) {}
 
   async startWrite(receiver: RecordReceiver): Promise<void> {
     const p = this.ctx.parameter;
     const { config: _config, session: _session, batchSizeGiven, ...options } = p;
     const batchSize = this.ctx.passThrough && !batchSizeGiven ? PASS_THROUGH_BATCH : p.batchSize;
     const connect = async (): Promise<Connected> => {
-      const session = await dialectFor(p.config.dialect).connect(p.config);
+      const session = await this.dialect.connect(p.config);
       try {
         for (const sql of p.session) await session.execute(sql);
         return { session, writer: await session.writer(options) };
@@ -286,13 +285,15 @@ async function withinIdle(read: Promise<Frame | null>): Promise<Frame | null | t
   }
 }
 
-export function makeWriter(name: string, dialectName: DialectName): WriterPlugin<WriterParams> {
+/** A writer plugin over one dialect: the plugin's module imports only its own driver. */
+export function makeWriter(name: string, dialect: Dialect): WriterPlugin<WriterParams> {
+  const dialectName = dialect.name;
   return {
     name,
     kind: 'writer',
     description: `Writes into a ${dialectName === 'mysql' ? 'MySQL / MariaDB' : 'PostgreSQL'} table (DataX ${name})`,
     parameter: writerSchema(dialectName),
-    createJob: (ctx) => initialised(new RdbmsWriterJob(dialectFor(dialectName), ctx)),
-    createTask: (ctx) => new RdbmsWriterTask(ctx as TaskContext<WriterTaskParams>),
+    createJob: (ctx) => initialised(new RdbmsWriterJob(dialect, ctx)),
+    createTask: (ctx) => new RdbmsWriterTask(dialect, ctx as TaskContext<WriterTaskParams>),
   };
 }

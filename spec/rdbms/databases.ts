@@ -27,7 +27,7 @@ export const MYSQL_URL = process.env.FERRY_MYSQL_URL ?? 'mysql://root@127.0.0.1:
 
 async function open(name: DialectName, url: string, opened: DbSession[]): Promise<TestDatabase | undefined> {
   const cfg = parseConnectionUrl(url, name, name === 'mysql' ? 'FERRY_MYSQL_URL' : 'FERRY_PG_URL');
-  const dialect = dialectFor(name);
+  const dialect = await dialectFor(name);
   let session: DbSession;
   try {
     session = await dialect.connect(cfg);

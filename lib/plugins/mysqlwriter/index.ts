@@ -1,4 +1,5 @@
 /** mysqlwriter (DataX, FlinkX): see lib/rdbms/writer.ts. */
 import { makeWriter } from '../../rdbms/writer.js';
+import { mysqlDialect } from '../../rdbms/mysql/dialect.js';
 
-export default makeWriter('mysqlwriter', 'mysql');
+export default makeWriter('mysqlwriter', mysqlDialect);

@@ -12,7 +12,8 @@
  * a length byte followed by their fields.
  */
 import { DateTime, Decimal, type Value } from '../../../channel/value.js';
-import { BINARY_CHARSET, T, type FieldInfo } from './convert.js';
+import type { FieldInfo } from './convert.js';
+import { BINARY_CHARSET, T } from './field-types.js';
 import { daysFromCivil } from '../../util/civil.js';
 
 /** The slice of mysql2's Packet the decoder reads from. */

@@ -12,7 +12,7 @@
  * only when each target column has the source column's type, so the server reads back what it
  * sent, into the same type.
  */
-import { BINARY_CHARSET, T } from './convert.js';
+import { BINARY_CHARSET, T } from './field-types.js';
 import type { BinaryField, RawPacket } from './binary-rows.js';
 
 /** A column type the pass-through carries without loss (COLUMN_TYPE, lower case). */
