@@ -38,7 +38,7 @@ test('*/2 * * * * * fires runs whose bizdate is the firing day − 1; kill -9 ac
     // (Compared with the make-up's own firing time, not with when startServer returned: on a
     // loaded machine the scheduler is up a while before that, and fires on time meanwhile.)
     assert.ok(at(madeUp) > downAt && at(madeUp) <= upAt, `the make-up run's firing ${madeUp.params.cyctime} is while the server was down`);
-    const alsoDown = (await scheduled()).filter((r) => r !== madeUp && r.id !== madeUp.id && at(r) > downAt && at(r) <= at(madeUp));
+    const alsoDown = (await scheduled()).filter((r) => r.id !== madeUp.id && at(r) > downAt && at(r) <= at(madeUp));
     assert.is(alsoDown.length, 0, `one run for the firings while down, also: ${alsoDown.map((r) => r.trigger).join(' | ')}`);
     assert.is((await scheduled()).filter((r) => /made up/.test(r.trigger ?? '')).length, 1);
   } finally {
