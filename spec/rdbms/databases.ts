@@ -46,8 +46,8 @@ async function open(name: DialectName, url: string, opened: DbSession[]): Promis
 }
 
 /**
- * Every reachable database, PostgreSQL first, with its own sessions: uvu runs every spec file
- * in one process, so each file opens and closes its own (`test.after(close)`).
+ * Every reachable database, PostgreSQL first, with its own sessions; each file opens and closes
+ * its own (`test.after(close)`), so that it also runs alone or beside another in one process.
  */
 export async function databases(): Promise<{ dbs: TestDatabase[]; close: () => Promise<void> }> {
   const opened: DbSession[] = [];
