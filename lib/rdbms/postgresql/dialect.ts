@@ -18,7 +18,6 @@
  * - Values reach the server as COPY text or as parameters, never inside SQL text.
  */
 import { connect as netConnect } from 'node:net';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -795,7 +794,7 @@ class CopyWriter implements TableWriter {
   async addText(text: Buffer, lines: number): Promise<void> {
     await this.open();
     try {
-      if (!this.copy!.write(text)) await once(this.copy!, 'drain');
+      if (!this.copy!.write(text)) await this.drained();
       this.rowsInBatch += lines;
     } catch (err) {
       await this.fail(err);
@@ -828,13 +827,32 @@ class CopyWriter implements TableWriter {
         if (buf.length >= COPY_CHUNK_CHARS) {
           const ok = copy.write(buf);
           buf = '';
-          if (!ok) await once(copy, 'drain');
+          if (!ok) await this.drained();
         }
       }
-      if (buf.length > 0 && !copy.write(buf)) await once(copy, 'drain');
+      if (buf.length > 0 && !copy.write(buf)) await this.drained();
       this.rowsInBatch += rows.length;
     } catch (err) {
       await this.fail(err instanceof NulCharacterError ? this.valueError(rows[r]!, this.rowsInBatch + r, err.message) : err);
+    }
+  }
+
+  /**
+   * Waits until the open COPY takes more, or throws its failure. A connection lost while a write
+   * was still waiting for the socket never drains, and its error may have been emitted already,
+   * while this task waited for the reader: waiting for 'drain' alone hung the task for good.
+   */
+  private async drained(): Promise<void> {
+    const copy = this.copy!;
+    let onDrain: (() => void) | undefined;
+    const drain = new Promise<void>((resolve) => {
+      onDrain = resolve;
+      copy.once('drain', resolve);
+    });
+    try {
+      await Promise.race([drain, this.done!]);
+    } finally {
+      copy.off('drain', onDrain!);
     }
   }
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
-import { FerryError } from '../../../lib/errors.js';
+import { FerryError, isTransient } from '../../../lib/errors.js';
 import { parseConnectionUrl } from '../../../lib/rdbms/connection.js';
 import type { DbSession } from '../../../lib/rdbms/dialect.js';
 import { postgresqlDialect, PgValueError, splitIdent } from '../../../lib/rdbms/postgresql/dialect.js';
@@ -540,6 +540,37 @@ dbTest('close: idempotent and quiet on a dead connection; a lost connection is r
   const fresh: DbSession = await session();
   await fresh.close();
   await fresh.close();
+});
+
+dbTest('COPY writer: the connection lost while a write waits for the socket: the next write fails with the server\'s reason instead of waiting for good', async (s) => {
+  const table = name('lost_write');
+  await s.execute(`CREATE TABLE ${q(table)} (id bigint, s text)`);
+  const victim = await session();
+  try {
+    const [[pid]] = (await victim.query('SELECT pg_backend_pid()')) as [[number]];
+    const writer = await victim.writer({ table, columns: ['id', 's'], mode: 'insert', batchSize: 1e9, batchBytes: 1 << 30 });
+    let n = 0;
+    // Pieces under the stream's 16 KB mark: a write returns true while the one before it still waits for the socket.
+    const piece = (): Buffer => Buffer.from(Array.from({ length: 100 }, () => `${n++}\t${'x'.repeat(90)}\n`).join(''));
+    const socket = (victim.client as unknown as { connection: { stream: { writableNeedDrain: boolean } } }).connection.stream;
+    while (!socket.writableNeedDrain) await writer.addText!(piece(), 100);
+    await s.query('SELECT pg_terminate_backend($1)', [pid]);
+    await new Promise((r) => setTimeout(r, 300)); // the server's error arrives while the task waits elsewhere (for its reader)
+    const outcome = await Promise.race([
+      (async () => {
+        for (let i = 0; i < 1000; i++) await writer.addText!(piece(), 100);
+        await writer.commit!();
+        return 'the writes after the kill succeeded';
+      })().catch((e: Error) => e),
+      new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000)),
+    ]);
+    assert.instance(outcome, Error, String(outcome));
+    assert.match((outcome as Error).message, /COPY into "ferry_lost_write_\w+" failed: terminating connection due to administrator command/);
+    assert.ok(isTransient(outcome), 'a lost connection is retried');
+  } finally {
+    await victim.close();
+    await s.execute(`DROP TABLE ${q(table)}`);
+  }
 });
 
 test.run();
