@@ -573,4 +573,23 @@ dbTest('COPY writer: the connection lost while a write waits for the socket: the
   }
 });
 
+dbTest('COPY reader: the connection lost while the consumer holds a piece, and the consumer leaves: the read ends instead of waiting for good', async (s) => {
+  const victim = await session();
+  try {
+    const [[pid]] = (await victim.query('SELECT pg_backend_pid()')) as [[number]];
+    const it = victim.streamText('SELECT g, repeat(\'x\', 90) FROM generate_series(1, 2000000) g', {})[Symbol.asyncIterator]();
+    const first = await it.next();
+    assert.ok(!first.done && first.value.lines > 0, 'the COPY started');
+    await s.query('SELECT pg_terminate_backend($1)', [pid]);
+    await new Promise((r) => setTimeout(r, 300)); // the error arrives while the consumer is elsewhere
+    const outcome = await Promise.race([
+      Promise.resolve(it.return!(undefined)).then(() => 'left', (e: Error) => `left with ${e.message}`),
+      new Promise<string>((r) => setTimeout(() => r('still waiting after 10 s'), 10_000)),
+    ]);
+    assert.is(outcome, 'left');
+  } finally {
+    await victim.close();
+  }
+});
+
 test.run();
