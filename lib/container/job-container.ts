@@ -89,7 +89,7 @@ export function choosePath(j: ContentJobs, content: number, names: { reader: str
   else if (transformers > 0) refused = 'transformers change the records';
   else refused = j.writer.acceptPassThrough?.(offer) ?? (j.writer.acceptPassThrough ? undefined : `${names.writer} takes no text`);
   if (refused === undefined && typeof offer !== 'string') {
-    return { ...base, path: 'pass-through', passThrough: offer.format, why: `${offer.format}: whole lines from ${names.reader} into ${names.writer}'s ${own.path}, not parsed into values; columns map one to one (${offer.types.join(', ')})` };
+    return { ...base, path: 'pass-through', passThrough: offer.format, why: `${offer.format}: whole ${offer.format === 'postgresql-copy-binary' ? 'tuples' : 'lines'} from ${names.reader} into ${names.writer}'s ${own.path}, not parsed into values; columns map one to one (${offer.types.join(', ')})` };
   }
   return { ...base, path: own.path, why: `${own.why}; no pass-through: ${refused}` };
 }

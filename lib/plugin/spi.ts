@@ -111,10 +111,11 @@ export interface TaskContext<P = TaskParameter> {
 }
 
 /**
- * A text both ends of a task can speak, one line per row: PostgreSQL COPY text, or the
- * tab-separated text MySQL's LOAD DATA reads (lib/rdbms/mysql/load-text.ts).
+ * A format both ends of a task can speak, one record per row: PostgreSQL COPY text or binary
+ * (lib/rdbms/postgresql/copy-binary.ts), or the tab-separated text MySQL's LOAD DATA reads
+ * (lib/rdbms/mysql/load-text.ts).
  */
-export type PassThroughFormat = 'postgresql-copy-text' | 'mysql-load-text';
+export type PassThroughFormat = 'postgresql-copy-text' | 'postgresql-copy-binary' | 'mysql-load-text';
 
 /** What a reader job can send as text, for the writer job to accept or refuse. */
 export interface PassThroughOffer {

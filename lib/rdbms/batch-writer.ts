@@ -19,7 +19,7 @@ import { CommitUnknownError, FerryError, RecordError, isTransient } from '../err
 import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
 import { valueToKeyText, type Row } from '../../channel/value.js';
 import { decodeFrameBytes } from '../../channel/codec.js';
-import { afterLines, copyField, copyFields, lastLine } from './postgresql/copy-text.js';
+import { textLines, type RecordCodec } from './pass-through.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -67,7 +67,7 @@ export class BatchWriter {
   private checkpoint(last: Item | undefined, rows: number, done = false): Checkpoint | undefined {
     const r = this.ctx.restore;
     if (!r) return undefined;
-    const value = last === undefined ? (this.lastValue ?? '') : keyOf(last, r.index);
+    const value = last === undefined ? (this.lastValue ?? '') : this.keyOf(last, r.index);
     return { job: r.job, task: this.ctx.taskId, value, rows: r.rows + this.committed + rows, done };
   }
 
@@ -75,7 +75,7 @@ export class BatchWriter {
     this.committed += rows;
     this.retries = 0;
     const r = this.ctx.restore;
-    if (r && last !== undefined) this.lastValue = keyOf(last, r.index);
+    if (r && last !== undefined) this.lastValue = this.keyOf(last, r.index);
   }
 
   private get log(): Logger {
@@ -86,8 +86,12 @@ export class BatchWriter {
     return this.ctx.retry;
   }
 
+  /** How pass-through records are cut and read: the writer's format (the same on every reconnect). */
+  private records: RecordCodec = textLines;
+
   async open(): Promise<void> {
     this.current = await this.connect();
+    this.records = this.current.writer.records ?? textLines;
   }
 
   private get writer(): TableWriter {
@@ -157,7 +161,7 @@ export class BatchWriter {
     let left = lines;
     while (left > 0) {
       const take = Math.min(this.batchSize - this.pendingCount, left);
-      const end = take === left ? text.length : from + afterLines(text.subarray(from), take);
+      const end = take === left ? text.length : from + this.records.after(text.subarray(from), take);
       const part = from === 0 && end === text.length ? text : text.subarray(from, end);
       this.pending.push({ text: part, lines: take });
       this.pendingCount += take;
@@ -175,16 +179,12 @@ export class BatchWriter {
     }
   }
 
-  /** The open batch's rows (decoding kept frames again), or its text cut into lines. */
-  private static rowsOf(pending: BatchWriter['pending']): Item[] {
+  /** The open batch's rows (decoding kept frames again), or its records cut one by one. */
+  private rowsOf(pending: BatchWriter['pending']): Item[] {
     const rows: Item[] = [];
     for (const p of pending) {
       if ('text' in p) {
-        for (let at = 0; at < p.text.length; ) {
-          const nl = p.text.indexOf(10, at);
-          rows.push(p.text.subarray(at, nl + 1));
-          at = nl + 1;
-        }
+        for (const record of this.records.split(p.text)) rows.push(record);
         continue;
       }
       const part = 'rows' in p ? p.rows : decodeFrameBytes(p.bytes).slice(p.from, p.to);
@@ -247,7 +247,7 @@ export class BatchWriter {
     // A single row refused by the streamed try is tried once more the writer's own way
     // (MySQL: INSERT after LOAD DATA), so that its reason is that way's, as for a row isolated from a larger batch.
     const refused = count === 1 && this.streaming ? undefined : (failed as RecordError | undefined);
-    await this.writeRows(BatchWriter.rowsOf(pending), refused);
+    await this.writeRows(this.rowsOf(pending), refused);
   }
 
   /** A failure that is a refused record or transient passes; any other is thrown at once. */
@@ -355,15 +355,16 @@ export class BatchWriter {
     return committed;
   }
 
+  /** The restore value of a batch's last record, or of the last record of its last text. */
+  private keyOf(last: Item, index: number): string {
+    return Array.isArray(last) ? valueToKeyText(last[index]) : this.records.lastKey(last, index);
+  }
+
   private reject(row: Item, err: RecordError): void {
-    // A pass-through line is decoded only now, into the text of each field.
-    const values = Array.isArray(row) ? row : copyFields(row.toString('utf8', 0, row.length - 1));
+    // A pass-through record is decoded only now, into the text of each field.
+    const values = Array.isArray(row) ? row : this.records.fields(row);
     this.ctx.dirty({ phase: 'write', values, column: err.column, code: err.dbCode, message: err.message });
   }
 }
 
-/** The restore value of a batch's last record, or of the last line of its last text. */
-function keyOf(last: Item, index: number): string {
-  return Array.isArray(last) ? valueToKeyText(last[index]) : (copyField(lastLine(last), index) ?? '');
-}
 

@@ -3,7 +3,8 @@
  * the shared reader and writer plugins (lib/rdbms/reader.ts, writer.ts) only talk to it.
  */
 import type { Row } from '../../channel/value.js';
-import type { Checkpoint } from '../plugin/spi.js';
+import type { Checkpoint, PassThroughFormat } from '../plugin/spi.js';
+import type { RecordCodec } from './pass-through.js';
 
 export type DialectName = 'mysql' | 'postgresql';
 
@@ -42,6 +43,8 @@ export interface WriterOptions {
   batchSize: number;
   /** Bytes per statement (MySQL batchByteSize, default 32 MB). */
   batchBytes: number;
+  /** The pass-through the writer takes (TaskContext.passThrough), when it takes one. */
+  passThrough?: PassThroughFormat | undefined;
 }
 
 /** Writes batches into one table. Each writeBatch is one transaction. */
@@ -54,8 +57,10 @@ export interface TableWriter {
    */
   add?(rows: Row[]): Promise<void>;
   commit?(checkpoint?: Checkpoint): Promise<void>;
-  /** Pass-through: sends `lines` whole lines of the database's own text into the open batch, as they are. */
+  /** Pass-through: sends `lines` whole records of the database's own format into the open batch, as they are. */
   addText?(text: Buffer, lines: number): Promise<void>;
+  /** How the pass-through records of addText are cut and read (default: text lines). */
+  readonly records?: RecordCodec;
   /**
    * Pass-through lines written again as one transaction (after a lost connection, or to isolate
    * a refused line), where the writer has a better way than addText and commit: MySQL inserts
@@ -82,10 +87,11 @@ export interface DbSession {
    */
   stream(sql: string, options: { fetchSize?: number | undefined; signal?: AbortSignal | undefined }): AsyncIterable<Row[]>;
   /**
-   * The pass-through (TaskContext.passThrough): the query's rows as whole lines of the
-   * database's own text (PostgreSQL COPY text), not parsed, with their count.
+   * The pass-through (TaskContext.passThrough): the query's rows as whole records of the
+   * database's own format (COPY text or binary, LOAD DATA text), not parsed, with their count
+   * and, where the format cannot find it from the end, the offset of the last.
    */
-  streamText?(sql: string, options: { signal?: AbortSignal | undefined }): AsyncIterable<{ text: Buffer; lines: number }>;
+  streamText?(sql: string, options: { signal?: AbortSignal | undefined; binary?: boolean }): AsyncIterable<{ text: Buffer; lines: number; last?: number }>;
   /** The columns of a table, in order; throws a clear error when the table does not exist. */
   columns(table: string): Promise<ColumnInfo[]>;
   /** Primary key columns, else the first unique key's; [] when the table has neither. */

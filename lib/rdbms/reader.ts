@@ -15,6 +15,7 @@ import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
+import { binaryKeyText, binaryPassThroughType, tupleField } from './postgresql/copy-binary.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
 
 type ColumnParam = string | { name?: string; type?: string; value?: unknown };
@@ -355,7 +356,10 @@ class RdbmsReaderJob implements ReaderJob {
   passThrough(): PassThroughOffer | string {
     if (this.offer === undefined) return 'no table to read';
     if (typeof this.offer === 'string') return this.offer;
-    if (this.dialect.name === 'postgresql') return { format: 'postgresql-copy-text', types: this.offer };
+    if (this.dialect.name === 'postgresql') {
+      // Binary where every type is one whose binary form both ends share; text otherwise.
+      return { format: this.offer.every(binaryPassThroughType) ? 'postgresql-copy-binary' : 'postgresql-copy-text', types: this.offer };
+    }
     for (const t of this.offer) {
       const why = passThroughType(t);
       if (why) return why;
@@ -563,9 +567,12 @@ class RdbmsReaderTask implements ReaderTask {
         }
         const sql = resume && lastKey !== undefined ? resumeSql(resume, keyLiteral(dialect, resume.kind, lastKey)) : sqlText;
         if (this.ctx.passThrough && sender.sendText && this.session.streamText) {
-          // Whole COPY lines, never parsed: the key to go on after is read from each piece's last line only.
-          for await (const { text, lines } of this.session.streamText(sql, { signal })) {
-            if (resume) lastKey = copyField(lastLine(text), resume.keyAt) ?? undefined;
+          // Whole records, never parsed: the key to go on after is read from each piece's last record only.
+          const binary = this.ctx.passThrough === 'postgresql-copy-binary';
+          for await (const { text, lines, last } of this.session.streamText(sql, { signal, binary })) {
+            if (resume) {
+              lastKey = binary ? binaryKeyText(tupleField(text.subarray(last), resume.keyAt), resume.kind) : (copyField(lastLine(text), resume.keyAt) ?? undefined);
+            }
             sent += lines;
             const w = sender.sendText(text, lines);
             if (w) await w;

@@ -155,8 +155,8 @@ class RdbmsWriterJob implements WriterJob {
    * column has the reader's type.
    */
   acceptPassThrough(offer: PassThroughOffer): string | undefined {
-    const own = this.dialect.name === 'postgresql' ? 'postgresql-copy-text' : 'mysql-load-text';
-    if (offer.format !== own) return `${offer.format} cannot go into ${this.dialect.name}`;
+    const own = this.dialect.name === 'postgresql' ? ['postgresql-copy-text', 'postgresql-copy-binary'] : ['mysql-load-text'];
+    if (!own.includes(offer.format)) return `${offer.format} cannot go into ${this.dialect.name}`;
     const mode = parseMode(this.ctx.parameter.writeMode)!;
     if (this.dialect.name === 'postgresql' && mode !== 'insert') return `writeMode ${mode} writes with INSERT, not COPY`;
     const load = this.session!.loadChoice?.(mode);
@@ -223,7 +223,7 @@ class RdbmsWriterTask implements WriterTask {
       const session = await this.dialect.connect(p.config);
       try {
         for (const sql of p.session) await session.execute(sql);
-        return { session, writer: await session.writer(options) };
+        return { session, writer: await session.writer({ ...options, passThrough: this.ctx.passThrough }) };
       } catch (err) {
         await session.close();
         throw err;

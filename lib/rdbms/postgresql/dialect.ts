@@ -28,6 +28,8 @@ import { DateTime, Decimal } from '../../../channel/value.js';
 import type { Row, Value } from '../../../channel/value.js';
 import { CHECKPOINT_TABLE, type ColumnInfo, type ConnectionConfig, type DbSession, type Dialect, type TableWriter, type WriterOptions } from '../dialect.js';
 import type { Checkpoint } from '../../plugin/spi.js';
+import { BINARY_HEADER, BINARY_TRAILER, BinaryTupleCutter, binaryTuples } from './copy-binary.js';
+import type { RecordCodec } from '../pass-through.js';
 import { CopyTextDecoder, NulCharacterError, checkNul, countLines, escapeCopyText } from './copy-text.js';
 import { DateFormatter, byteaText, converterFor, isKnownOid, numberText, targetKind, utf8Text } from './types.js';
 import type { Converter, TargetKind } from './types.js';
@@ -404,8 +406,12 @@ class PgSession implements DbSession {
    * COPY (sql) TO STDOUT as whole lines of COPY text, not parsed: the pass-through. Each piece
    * is as the socket gave it, cut after its last newline.
    */
-  async *streamText(sql: string, options: { signal?: AbortSignal | undefined }): AsyncGenerator<{ text: Buffer; lines: number }> {
+  async *streamText(sql: string, options: { signal?: AbortSignal | undefined; binary?: boolean }): AsyncGenerator<{ text: Buffer; lines: number; last?: number }> {
     const { signal } = options;
+    if (options.binary) {
+      yield* this.streamBinary(sql, signal);
+      return;
+    }
     let carry: Buffer | undefined;
     for await (const chunk of this.copyOut(stripStatementEnd(sql), signal)) {
       const nl = chunk.lastIndexOf(10);
@@ -422,10 +428,27 @@ class PgSession implements DbSession {
     if (carry && carry.length > 0) throw this.fail('reading the COPY data', new Error('the COPY data ended in the middle of a row'));
   }
 
-  /** The raw chunks of COPY (body) TO STDOUT; leaving early or aborting cancels the COPY. */
-  private async *copyOut(body: string, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
+  /** COPY (sql) TO STDOUT (FORMAT binary) as pieces of whole tuples (copy-binary.ts). */
+  private async *streamBinary(sql: string, signal: AbortSignal | undefined): AsyncGenerator<{ text: Buffer; lines: number; last: number }> {
+    const cutter = new BinaryTupleCutter();
+    for await (const chunk of this.copyOut(stripStatementEnd(sql), signal, ' (FORMAT binary)')) {
+      let piece;
+      try {
+        piece = cutter.push(chunk);
+      } catch (err) {
+        throw this.fail('reading the COPY data', err);
+      }
+      if (piece) yield piece;
+      if (signal?.aborted) return;
+    }
     if (signal?.aborted) return;
-    const copy = this.client.query(copyTo(`COPY (\n${body}\n) TO STDOUT`));
+    if (!cutter.ended) throw this.fail('reading the COPY data', new Error('the binary COPY data ended in the middle of a row'));
+  }
+
+  /** The raw chunks of COPY (body) TO STDOUT; leaving early or aborting cancels the COPY. */
+  private async *copyOut(body: string, signal: AbortSignal | undefined, options = ''): AsyncGenerator<Buffer> {
+    if (signal?.aborted) return;
+    const copy = this.client.query(copyTo(`COPY (\n${body}\n) TO STDOUT${options}`));
     // Listens from the start for good: the iterator's own listener
     // goes with it.return(), and a cancelled COPY still answers 57014 after that; with no
     // listener that 'error' event would kill the thread. The iterator reports errors it sees.
@@ -583,7 +606,7 @@ class PgSession implements DbSession {
     });
     if (cols.length === 0) throw new PluginError(`no columns to write into "${options.table}"`, { retryable: false });
     const table = quoteIdent(options.table);
-    if (options.mode === 'insert') return new CopyWriter(this, table, cols);
+    if (options.mode === 'insert') return new CopyWriter(this, table, cols, options.passThrough === 'postgresql-copy-binary');
     let keys = options.conflictColumns && options.conflictColumns.length > 0 ? options.conflictColumns : await this.keyColumns(options.table);
     if (keys.length === 0) {
       throw new PluginError(
@@ -741,10 +764,14 @@ class CopyWriter implements TableWriter {
   private readonly sql: string;
   private readonly dates = new DateFormatter();
 
-  constructor(private readonly session: PgSession, private readonly table: string, cols: ColumnInfo[]) {
+  /** binary: the pass-through sends binary COPY tuples (copy-binary.ts), framed here by a header and a trailer per batch. */
+  readonly records: RecordCodec | undefined;
+
+  constructor(private readonly session: PgSession, private readonly table: string, cols: ColumnInfo[], private readonly binary = false) {
     this.kinds = cols.map((c) => targetKind(c.dbType));
     this.names = cols.map((c) => c.name);
-    this.sql = `COPY ${table} (${cols.map((c) => quoteName(c.name)).join(', ')}) FROM STDIN`;
+    this.sql = `COPY ${table} (${cols.map((c) => quoteName(c.name)).join(', ')}) FROM STDIN${binary ? ' (FORMAT binary)' : ''}`;
+    this.records = binary ? binaryTuples(cols.map((c) => c.dbType)) : undefined;
   }
 
   /** The COPY of the open batch, and its completion; the batch's transaction. */
@@ -785,6 +812,7 @@ class CopyWriter implements TableWriter {
     this.done = finished(this.copy);
     this.done.catch(() => {}); // observed in commit() or fail(); avoids an unhandled rejection meanwhile
     this.rowsInBatch = 0;
+    if (this.binary) copy.write(BINARY_HEADER);
   }
 
   /**
@@ -861,7 +889,7 @@ class CopyWriter implements TableWriter {
     const copy = this.copy;
     if (!copy) return;
     try {
-      copy.end();
+      copy.end(this.binary ? BINARY_TRAILER : undefined);
       await this.done;
       this.copy = undefined;
     } catch (err) {

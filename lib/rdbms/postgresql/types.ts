@@ -220,7 +220,7 @@ export function targetKind(dbType: string): TargetKind {
   return 'other';
 }
 
-function pad2(n: number): string {
+export function pad2(n: number): string {
   return n < 10 ? `0${n}` : `${n}`;
 }
 
