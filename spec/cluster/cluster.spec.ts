@@ -9,7 +9,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databases, type TestDatabase } from '../rdbms/databases.js';
 import { readerOf, writerOf } from '../rdbms/jobs.js';
@@ -90,11 +90,32 @@ if (redis && pg) {
    * Starts a run and calls `when` once `committed` rows are in the target (fails if the run ends
    * first); resolves after `when` ran, with the run still going.
    */
-  const midJob = async (file: string, target: string, committed: number, when: (pid: number) => void): Promise<{ run: Promise<CliResult> }> => {
+  /** Whether process `pid` has a COPY into `target` running now (its sockets' ports, from /proc, against pg_stat_activity). */
+  const copying = async (pid: number, target: string): Promise<boolean> => {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const link = (() => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      })();
+      const m = /^socket:\[(\d+)\]$/.exec(link);
+      if (m) inodes.add(m[1]!);
+    }
+    const ports = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length > 9 && inodes.has(f[9]!)).map((f) => parseInt(f[1]!.split(':')[1]!, 16));
+    if (ports.length === 0) return false;
+    const [[n]] = (await pg.session.query("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND client_port = ANY($2::int[])", [`COPY "${target}"%FROM STDIN%`, ports])) as [[unknown]];
+    return Number(n) > 0;
+  };
+  /** `writer`: also wait until that process is inside a COPY, so that the one killed has begun writing. */
+  const midJob = async (file: string, target: string, committed: number, when: (pid: number) => void, writer?: number): Promise<{ run: Promise<CliResult> }> => {
     let pid = 0;
     let ended = false;
     const run = submit(file, (p) => (pid = p)).finally(() => (ended = true));
-    while ((await count(pg, target)) < committed) {
+    while ((await count(pg, target)) < committed || (writer !== undefined && !(await copying(writer, target)))) {
       if (ended) assert.unreachable(`the run ended before ${committed} rows were committed: ${(await run).stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -192,7 +213,9 @@ if (redis && pg) {
   test('kill -9 of a worker mid-job without setting.restore: the job fails naming the group; nothing is written twice', async () => {
     await withTarget(async (target) => {
       const victim = workers[0]!;
-      const r = await (await midJob(jobFile(target, false), target, N / 5, () => victim.child.kill('SIGKILL'))).run;
+      // Killed inside one of its COPYs: its group has begun writing (killed between two of its tasks,
+      // the group would rightly go on elsewhere).
+      const r = await (await midJob(jobFile(target, false), target, N / 5, () => victim.child.kill('SIGKILL'), victim.child.pid)).run;
       assert.is(r.code, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`error: task group \\d+ was lost with worker ${victim.name} \\(job stalled more than allowable limit\\); tasks? [\\d, ]+ had begun writing into postgresqlwriter, which keeps what it committed, and the job keeps no checkpoints, so the group was not run again \\(nothing is written twice\\): set job.setting.restore \\{"isRestore": true, "restoreColumnName": "<key column>"\\} so that a lost group goes on from its checkpoints on another worker\\n`));
       const [rows, distinct] = await fingerprint(pg, target);
