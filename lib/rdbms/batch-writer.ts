@@ -139,7 +139,11 @@ export class BatchWriter {
    * reused when no batch is open: its COPY has ended, so the socket holds none of it.
    */
   keepText(view: Buffer): Buffer {
-    if (this.pendingCount === 0) this.arenaUsed = 0;
+    // Not while a commit runs: the writer commits when the reader goes quiet with the next read
+    // still pending, and that read lands here. Its batch's bytes may still be on their way to the
+    // server (LOAD DATA's stream, COPY's socket) or be written again after a failure: starting
+    // over at 0 overwrote them — other rows sent in their place, or a batch cut inside a row.
+    if (this.pendingCount === 0 && this.committing === 0) this.arenaUsed = 0;
     if (this.arenaUsed + view.length > this.arena.length) {
       // Rows of the open batch keep the old arena alive until they commit.
       this.arena = Buffer.allocUnsafe(Math.max(2 * this.arena.length, view.length, 1 << 20));
@@ -217,7 +221,19 @@ export class BatchWriter {
     await c?.session.close();
   }
 
+  /** Commits in progress (keepText must not reuse the arena under them). */
+  private committing = 0;
+
   private async commit(): Promise<void> {
+    this.committing++;
+    try {
+      await this.commitPending();
+    } finally {
+      this.committing--;
+    }
+  }
+
+  private async commitPending(): Promise<void> {
     const pending = this.pending;
     const count = this.pendingCount;
     const last = this.pendingLast;

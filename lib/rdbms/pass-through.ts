@@ -5,6 +5,7 @@
  * record's fields for the dirty file.
  */
 import type { Value } from '../../channel/value.js';
+import { FerryError } from '../errors.js';
 import { afterLines, copyField, copyFields, lastLine } from './postgresql/copy-text.js';
 
 export interface RecordCodec {
@@ -25,6 +26,7 @@ export const textLines: RecordCodec = {
     const out: Buffer[] = [];
     for (let at = 0; at < buf.length; ) {
       const nl = buf.indexOf(10, at);
+      if (nl < 0) throw new FerryError('FERRY_INTERNAL', `a pass-through batch ends inside a line (byte ${at} of ${buf.length})`);
       out.push(buf.subarray(at, nl + 1));
       at = nl + 1;
     }

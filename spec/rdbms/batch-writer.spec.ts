@@ -122,4 +122,58 @@ test('a connection that keeps dropping: gives up after maxRetries with the count
   assert.is(err!.message, 'connection reset (gave up after 3 retries; 16 rows of this task were committed to t)');
 });
 
+for (const drop of [false, true]) {
+  test(`pass-through text: a frame read while a commit runs (the reader went quiet) does not overwrite the batch on its way${drop ? ', nor the one written again after a lost connection' : ''}`, async () => {
+    const committed: string[] = [];
+    let sent: Buffer[] = [];
+    let tries = 0;
+    let inCommit: (() => void) | undefined;
+    const connect = async (): Promise<Connected> => {
+      const writer: TableWriter = {
+        writeBatch: async () => {},
+        close: async () => {},
+        // As LOAD DATA's stream and COPY's socket do: the bytes are kept by reference until the commit has sent them.
+        addText: async (text: Buffer) => {
+          sent.push(text);
+        },
+        add: async () => {},
+        commit: async () => {
+          await new Promise<void>((resolve) => {
+            inCommit = resolve;
+          });
+          const text = Buffer.concat(sent).toString();
+          sent = [];
+          if (drop && ++tries === 1) throw new FerryError('FERRY_PLUGIN_ERROR', 'connection reset', { retryable: true });
+          committed.push(text);
+        },
+      };
+      return { session: { close: async () => {} } as unknown as DbSession, writer };
+    };
+    const ctx = {
+      taskId: 0,
+      dirty: () => {},
+      signal: new AbortController().signal,
+      log: { info: () => {}, warn: () => {} },
+      retry: { maxRetries: 3, initialIntervalMs: 1, maxIntervalMs: 2 },
+    };
+    const w = new BatchWriter(connect, 100, ctx, 't');
+    await w.open();
+    await w.pushText(w.keepText(Buffer.from('1\ta\n2\tb\n')), 2);
+    const commit = w.commitNow();
+    // The read that was pending lands while the commit waits on the server.
+    while (!inCommit) await new Promise((r) => setImmediate(r));
+    const next = w.keepText(Buffer.from('XXXXXXXXXXXXXXX'));
+    // With a drop, the batch is written again on a new connection: that commit waits too.
+    for (let i = drop ? 2 : 1; i > 0; i--) {
+      while (!inCommit) await new Promise((r) => setTimeout(r, 1));
+      const release = inCommit;
+      inCommit = undefined;
+      release();
+    }
+    await commit;
+    assert.equal(committed, ['1\ta\n2\tb\n'], 'the batch as it was read');
+    assert.is(next.toString(), 'XXXXXXXXXXXXXXX');
+  });
+}
+
 test.run();

@@ -12,6 +12,7 @@
  */
 import { DateTime } from '../../../channel/value.js';
 import type { Value } from '../../../channel/value.js';
+import { FerryError } from '../../errors.js';
 import type { RecordCodec } from '../pass-through.js';
 import { DateFormatter, pad2 } from './types.js';
 
@@ -205,6 +206,7 @@ export function binaryTuples(types: string[]): RecordCodec {
       const out: Buffer[] = [];
       for (let at = 0; at < buf.length; ) {
         const end = tupleEnd(buf, at);
+        if (end < 0) throw new FerryError('FERRY_INTERNAL', `a pass-through batch ends inside a tuple (byte ${at} of ${buf.length})`);
         out.push(buf.subarray(at, end));
         at = end;
       }
