@@ -10,7 +10,7 @@ import { RateLimiter, type RateCaps } from './rate-limiter.js';
 import { F64 } from './slots.js';
 import { FerryError } from '../lib/errors.js';
 import type { Row } from './value.js';
-import type { ReceivedFrame, RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
+import type { ReceivedFrame, RecordEnd, RecordReceiver, RecordSender } from '../lib/plugin/spi.js';
 
 export interface SenderOptions {
   /** Records per frame (DataX's exchanger bufferSize). */
@@ -60,8 +60,8 @@ export class ChannelSender implements RecordSender {
    * Pass-through: whole lines as one frame (after any records still buffered). A text bigger
    * than a frame may be is cut at a newline.
    */
-  sendText(text: Buffer, lines: number): Promise<void> | undefined {
-    if (this.encoder.records > 0 || text.length > this.batchBytes * 4 || (this.limiter.limited && lines > this.batchRecords)) return this.sendTextSlowly(text, lines);
+  sendText(text: Buffer, lines: number, recordEnd: RecordEnd = lineEnd): Promise<void> | undefined {
+    if (this.encoder.records > 0 || text.length > this.batchBytes * 4 || (this.limiter.limited && lines > this.batchRecords)) return this.sendTextSlowly(text, lines, recordEnd);
     return this.writeFrame(this.textFrame(text, lines), lines, undefined);
   }
 
@@ -77,7 +77,7 @@ export class ChannelSender implements RecordSender {
     return encodeTextFrame(text, lines, this.textScratch);
   }
 
-  private async sendTextSlowly(text: Buffer, lines: number): Promise<void> {
+  private async sendTextSlowly(text: Buffer, lines: number, recordEnd: RecordEnd): Promise<void> {
     await this.flush();
     const most = this.batchBytes * 4;
     // Under a record cap a frame holds at most batchRecords lines (1/20 s of the rate), so the
@@ -86,21 +86,22 @@ export class ChannelSender implements RecordSender {
     let from = 0;
     let left = lines;
     while (left > mostLines || text.length - from > most) {
+      // Cut only where a record ends (a binary tuple may hold any byte, a newline too).
       let cut = -1;
       let n = 0;
-      for (let at = text.indexOf(10, from); at >= 0 && at < from + most && n < mostLines; at = text.indexOf(10, at + 1)) {
-        cut = at;
+      for (let end = recordEnd(text, from); end > 0 && end <= from + most && n < mostLines; end = recordEnd(text, end)) {
+        cut = end;
         n++;
       }
       if (n === 0) {
-        // One line longer than a frame: it goes alone, and the ring's own limit applies.
-        cut = text.indexOf(10, from);
+        // One record longer than a frame: it goes alone, and the ring's own limit applies.
+        cut = recordEnd(text, from);
         n = 1;
       }
       if (cut < 0) break;
-      const w = this.writeFrame(this.textFrame(text.subarray(from, cut + 1), n), n, undefined);
+      const w = this.writeFrame(this.textFrame(text.subarray(from, cut), n), n, undefined);
       if (w) await w;
-      from = cut + 1;
+      from = cut;
       left -= n;
     }
     if (from < text.length) {
@@ -160,6 +161,12 @@ export class ChannelSender implements RecordSender {
     this.failed.abort();
     this.producer.fail(message);
   }
+}
+
+/** The end of a line of text: just past its newline. */
+function lineEnd(text: Buffer, at: number): number {
+  const nl = text.indexOf(10, at);
+  return nl < 0 ? -1 : nl + 1;
 }
 
 export class ChannelReceiver implements RecordReceiver {

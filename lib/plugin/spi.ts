@@ -115,6 +115,13 @@ export interface TaskContext<P = TaskParameter> {
  * (lib/rdbms/postgresql/copy-binary.ts), or the tab-separated text MySQL's LOAD DATA reads
  * (lib/rdbms/mysql/load-text.ts).
  */
+/**
+ * Where the pass-through record that starts at byte `at` of `text` ends (the offset just past
+ * it), or -1 if `text` ends inside it; the sender cuts a text at these points only. Default:
+ * just past the next newline.
+ */
+export type RecordEnd = (text: Buffer, at: number) => number;
+
 export type PassThroughFormat = 'postgresql-copy-text' | 'postgresql-copy-binary' | 'mysql-load-text';
 
 /** What a reader job can send as text, for the writer job to accept or refuse. */
@@ -210,7 +217,7 @@ export interface RecordSender {
    * Pass-through (TaskContext.passThrough): sends `lines` whole lines of text (each ends with a
    * newline) as one frame; the same contract as send(). Only channel senders have it.
    */
-  sendText?(text: Buffer, lines: number): Promise<void> | undefined;
+  sendText?(text: Buffer, lines: number, recordEnd?: RecordEnd): Promise<void> | undefined;
   /** Pushes buffered records to the writer now (the task runner also does it at the end). */
   flush(): Promise<void>;
 }

@@ -15,7 +15,7 @@ import { columnEntry } from './column-names.js';
 import { asList, initialised, columnSchema, connectionCandidates, credentials, readerConnectionSchema, type ConnectionCandidate } from './params.js';
 import { rangeConditions } from './split-pk.js';
 import { copyField, lastLine } from './postgresql/copy-text.js';
-import { binaryKeyText, binaryPassThroughType, tupleField } from './postgresql/copy-binary.js';
+import { binaryKeyText, binaryPassThroughType, tupleEnd, tupleField } from './postgresql/copy-binary.js';
 import type { ConnectionConfig, DbSession, Dialect, DialectName } from './dialect.js';
 
 type ColumnParam = string | { name?: string; type?: string; value?: unknown };
@@ -574,7 +574,7 @@ class RdbmsReaderTask implements ReaderTask {
               lastKey = binary ? binaryKeyText(tupleField(text.subarray(last), resume.keyAt), resume.kind) : (copyField(lastLine(text), resume.keyAt) ?? undefined);
             }
             sent += lines;
-            const w = sender.sendText(text, lines);
+            const w = sender.sendText(text, lines, binary ? tupleEnd : undefined);
             if (w) await w;
           }
           return;

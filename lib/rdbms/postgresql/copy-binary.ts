@@ -30,8 +30,8 @@ export function binaryPassThroughType(dbType: string): boolean {
   return BINARY_TYPES.test(dbType.replace(/\(\d+(,\d+)?\)/, ''));
 }
 
-/** The offset just past the tuple at `at`, or -1 when `buf` ends inside it (or at the trailer). */
-function tupleEnd(buf: Buffer, at: number): number {
+/** The offset just past the tuple at `at`, or -1 when `buf` ends inside it (or at the trailer): the sender's cut points. */
+export function tupleEnd(buf: Buffer, at: number): number {
   if (at + 2 > buf.length) return -1;
   const fields = buf.readInt16BE(at);
   if (fields < 0) return -1;

@@ -63,6 +63,19 @@ if (db) {
     });
   });
 
+  test('postgresql: binary tuples under a record cap and restore checkpoints (frames cut between tuples, never at a newline byte): the target equals the source', async () => {
+    await withTables('id bigint PRIMARY KEY, n numeric(12,2), t text', async (src, dst) => {
+      // 10 is a newline byte: ids and texts full of it.
+      await db.session.execute(`INSERT INTO ${q(src)} SELECT g, g * 10.10, repeat(E'\\n', g % 20) FROM generate_series(1, 30000) g`);
+      const job = jobOf(src, dst) as { job: { setting: Record<string, unknown>; content: Array<{ writer: { parameter: Record<string, unknown> } }> } };
+      job.job.setting = { speed: { channel: 2, record: 60000 }, restore: { isRestore: true, restoreColumnName: 'id', maxRowNumForCheckpoint: 1000 } };
+      job.job.content[0]!.writer.parameter.batchSize = 1000;
+      const summary = await runJob(job);
+      assert.is(summary.recordsWritten, 30000);
+      assert.equal(await text(dst), await text(src));
+    });
+  });
+
   test('postgresql: a binary tuple decodes into the text PostgreSQL prints for each value (a refused row\'s dirty record)', async () => {
     await withTables(COLUMNS, async (src) => {
       await db.session.execute(`INSERT INTO ${q(src)} VALUES ${ROWS}`);
