@@ -111,17 +111,17 @@ export interface TaskContext<P = TaskParameter> {
 }
 
 /**
- * A format both ends of a task can speak, one record per row: PostgreSQL COPY text or binary
- * (lib/rdbms/postgresql/copy-binary.ts), or the tab-separated text MySQL's LOAD DATA reads
- * (lib/rdbms/mysql/load-text.ts).
- */
-/**
  * Where the pass-through record that starts at byte `at` of `text` ends (the offset just past
  * it), or -1 if `text` ends inside it; the sender cuts a text at these points only. Default:
  * just past the next newline.
  */
 export type RecordEnd = (text: Buffer, at: number) => number;
 
+/**
+ * A format both ends of a task can speak, one record per row: PostgreSQL COPY text or binary
+ * (lib/rdbms/postgresql/copy-binary.ts), or the tab-separated text MySQL's LOAD DATA reads
+ * (lib/rdbms/mysql/load-text.ts).
+ */
 export type PassThroughFormat = 'postgresql-copy-text' | 'postgresql-copy-binary' | 'mysql-load-text';
 
 /** What a reader job can send as text, for the writer job to accept or refuse. */
