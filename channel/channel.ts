@@ -164,7 +164,7 @@ export class ChannelSender implements RecordSender {
 }
 
 /** The end of a line of text: just past its newline. */
-function lineEnd(text: Buffer, at: number): number {
+export function lineEnd(text: Buffer, at: number): number {
   const nl = text.indexOf(10, at);
   return nl < 0 ? -1 : nl + 1;
 }

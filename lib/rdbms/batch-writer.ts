@@ -19,7 +19,7 @@ import { CommitUnknownError, FerryError, RecordError, isTransient } from '../err
 import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi.js';
 import { valueToKeyText, type Row } from '../../channel/value.js';
 import { decodeFrameBytes } from '../../channel/codec.js';
-import { textLines, type RecordCodec } from './pass-through.js';
+import { recordsAfter, splitRecords, textLines, type RecordCodec } from './pass-through.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -165,7 +165,7 @@ export class BatchWriter {
     let left = lines;
     while (left > 0) {
       const take = Math.min(this.batchSize - this.pendingCount, left);
-      const end = take === left ? text.length : from + this.records.after(text.subarray(from), take);
+      const end = take === left ? text.length : from + recordsAfter(this.records, text.subarray(from), take);
       const part = from === 0 && end === text.length ? text : text.subarray(from, end);
       this.pending.push({ text: part, lines: take });
       this.pendingCount += take;
@@ -188,7 +188,7 @@ export class BatchWriter {
     const rows: Item[] = [];
     for (const p of pending) {
       if ('text' in p) {
-        for (const record of this.records.split(p.text)) rows.push(record);
+        for (const record of splitRecords(this.records, p.text)) rows.push(record);
         continue;
       }
       const part = 'rows' in p ? p.rows : decodeFrameBytes(p.bytes).slice(p.from, p.to);

@@ -12,7 +12,6 @@
  */
 import { DateTime } from '../../../channel/value.js';
 import type { Value } from '../../../channel/value.js';
-import { FerryError } from '../../errors.js';
 import type { RecordCodec } from '../pass-through.js';
 import { DateFormatter, pad2 } from './types.js';
 
@@ -197,21 +196,7 @@ export function binaryTuples(types: string[]): RecordCodec {
     return buf.subarray(at);
   };
   return {
-    after(buf, n) {
-      let at = 0;
-      for (let i = 0; i < n; i++) at = tupleEnd(buf, at);
-      return at;
-    },
-    split(buf) {
-      const out: Buffer[] = [];
-      for (let at = 0; at < buf.length; ) {
-        const end = tupleEnd(buf, at);
-        if (end < 0) throw new FerryError('FERRY_INTERNAL', `a pass-through batch ends inside a tuple (byte ${at} of ${buf.length})`);
-        out.push(buf.subarray(at, end));
-        at = end;
-      }
-      return out;
-    },
+    end: tupleEnd,
     lastKey(buf, index) {
       const field = tupleField(lastTuple(buf), index);
       return field === null ? '' : String(decoders[index]!(field));

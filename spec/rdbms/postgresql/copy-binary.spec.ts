@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { explainJob, runJob } from '../../../lib/index.js';
 import { binaryTuples, binaryPassThroughType } from '../../../lib/rdbms/postgresql/copy-binary.js';
 import type { PgSession } from '../../../lib/rdbms/postgresql/dialect.js';
-import { textLines } from '../../../lib/rdbms/pass-through.js';
+import { recordsAfter, splitRecords, textLines } from '../../../lib/rdbms/pass-through.js';
 import { databases } from '../databases.js';
 import { readerOf, writerOf } from '../jobs.js';
 
@@ -87,17 +87,17 @@ if (db) {
       const pieces: Buffer[] = [];
       for await (const piece of s.streamText(`SELECT * FROM ${q(src)} ORDER BY id`, { binary: true })) {
         pieces.push(piece.text);
-        for (const tuple of codec.split(piece.text)) decoded.push(codec.fields(tuple).map((v) => (v instanceof Uint8Array ? `\\x${Buffer.from(v).toString('hex')}` : v)));
+        for (const tuple of splitRecords(codec, piece.text)) decoded.push(codec.fields(tuple).map((v) => (v instanceof Uint8Array ? `\\x${Buffer.from(v).toString('hex')}` : v)));
       }
       // What PostgreSQL prints: its COPY text, each field unescaped (bytea in its hex form).
       const printed: unknown[][] = [];
       for await (const piece of s.streamText(`SELECT * FROM ${q(src)} ORDER BY id`, {})) {
-        for (const line of textLines.split(piece.text)) printed.push(textLines.fields(line));
+        for (const line of splitRecords(textLines, piece.text)) printed.push(textLines.fields(line));
       }
       assert.equal(decoded, printed);
       const all = Buffer.concat(pieces);
       assert.is(codec.lastKey(all, 0), '7', 'the key of the last tuple');
-      assert.is(codec.lastKey(all.subarray(0, codec.after(all, 2)), 0), '2', 'the key of the last of the first two tuples');
+      assert.is(codec.lastKey(all.subarray(0, recordsAfter(codec, all, 2)), 0), '2', 'the key of the last of the first two tuples');
     });
   });
 
