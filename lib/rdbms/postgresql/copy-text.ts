@@ -202,13 +202,6 @@ export function lastLine(text: Buffer): string {
   return text.toString('utf8', start, end);
 }
 
-/** The byte offset just past the `n`-th newline of `text` (n ≥ 1, at most its line count). */
-export function afterLines(text: Buffer, n: number): number {
-  let at = -1;
-  for (let i = 0; i < n; i++) at = text.indexOf(10, at + 1);
-  return at + 1;
-}
-
 /** Newlines in `text`: its line count. */
 export function countLines(text: Buffer): number {
   let n = 0;
