@@ -20,6 +20,7 @@ import type { Checkpoint, Logger, RetryPolicy, TaskContext } from '../plugin/spi
 import { valueToKeyText, type Row } from '../../channel/value.js';
 import { decodeFrameBytes } from '../../channel/codec.js';
 import { recordsAfter, splitRecords, textLines, type RecordCodec } from './pass-through.js';
+import { TextArena } from './text-arena.js';
 import { backoffMs, pause } from '../util/retry.js';
 import type { DbSession, TableWriter } from './dialect.js';
 
@@ -129,30 +130,14 @@ export class BatchWriter {
     }
   }
 
-  /** Pass-through text of the open batch is kept here, reused once a batch has committed. */
-  private arena = Buffer.allocUnsafe(0);
-  private arenaUsed = 0;
+  /** Pass-through text of the uncommitted batches (text-arena.ts). */
+  private readonly arena = new TextArena();
+  /** The open batch's number: it goes up as a batch is taken to commit. */
+  private batch = 0;
 
-  /**
-   * A copy of a pass-through frame's text, in the batch's arena: one Buffer per frame was
-   * external memory that only a full GC gave back (RSS ~90 MB a thread higher). The arena is
-   * reused when no batch is open: its COPY has ended, so the socket holds none of it.
-   */
+  /** A copy of a pass-through frame's text, kept until the batches it goes into have committed. */
   keepText(view: Buffer): Buffer {
-    // Not while a commit runs: the writer commits when the reader goes quiet with the next read
-    // still pending, and that read lands here. Its batch's bytes may still be on their way to the
-    // server (LOAD DATA's stream, COPY's socket) or be written again after a failure: starting
-    // over at 0 overwrote them — other rows sent in their place, or a batch cut inside a row.
-    if (this.pendingCount === 0 && this.committing === 0) this.arenaUsed = 0;
-    if (this.arenaUsed + view.length > this.arena.length) {
-      // Rows of the open batch keep the old arena alive until they commit.
-      this.arena = Buffer.allocUnsafe(Math.max(2 * this.arena.length, view.length, 1 << 20));
-      this.arenaUsed = 0;
-    }
-    const at = this.arenaUsed;
-    view.copy(this.arena, at);
-    this.arenaUsed += view.length;
-    return this.arena.subarray(at, at + view.length);
+    return this.arena.keep(view, this.batch);
   }
 
   /**
@@ -168,6 +153,7 @@ export class BatchWriter {
       const end = take === left ? text.length : from + recordsAfter(this.records, text.subarray(from), take);
       const part = from === 0 && end === text.length ? text : text.subarray(from, end);
       this.pending.push({ text: part, lines: take });
+      this.arena.belongsTo(part, this.batch);
       this.pendingCount += take;
       this.pendingLast = part;
       from = end;
@@ -219,18 +205,15 @@ export class BatchWriter {
     this.current = undefined;
     await c?.writer.close().catch(() => {});
     await c?.session.close();
+    // Only now: a failed batch's bytes may have been in a socket's queue until it closed.
+    this.arena.close();
   }
 
-  /** Commits in progress (keepText must not reuse the arena under them). */
-  private committing = 0;
-
   private async commit(): Promise<void> {
-    this.committing++;
-    try {
-      await this.commitPending();
-    } finally {
-      this.committing--;
-    }
+    // A frame read while this batch commits (the reader went quiet with a read pending) goes into the next.
+    const batch = this.batch++;
+    await this.commitPending();
+    this.arena.committed(batch);
   }
 
   private async commitPending(): Promise<void> {
