@@ -122,41 +122,54 @@ test('a connection that keeps dropping: gives up after maxRetries with the count
   assert.is(err!.message, 'connection reset (gave up after 3 retries; 16 rows of this task were committed to t)');
 });
 
+/** Context of a task that logs nothing and retries at once. */
+const quietCtx = {
+  taskId: 0,
+  dirty: () => {},
+  signal: new AbortController().signal,
+  log: { info: () => {}, warn: () => {} },
+  retry: { maxRetries: 3, initialIntervalMs: 1, maxIntervalMs: 2 },
+};
+
+/**
+ * A pass-through table that keeps the text it is given by reference, as LOAD DATA's stream and
+ * COPY's socket do, until the commit has sent it; `take` in `commit` is that text, then forgotten.
+ */
+function textTable(commit: (take: () => string) => Promise<void>): () => Promise<Connected> {
+  let sent: Buffer[] = [];
+  const take = (): string => {
+    const text = Buffer.concat(sent).toString();
+    sent = [];
+    return text;
+  };
+  return async () => {
+    const writer: TableWriter = {
+      writeBatch: async () => {},
+      close: async () => {},
+      addText: async (text: Buffer) => {
+        sent.push(text);
+      },
+      add: async () => {},
+      commit: () => commit(take),
+    };
+    return { session: { close: async () => {} } as unknown as DbSession, writer };
+  };
+}
+
 for (const drop of [false, true]) {
   test(`pass-through text: a frame read while a commit runs (the reader went quiet) does not overwrite the batch on its way${drop ? ', nor the one written again after a lost connection' : ''}`, async () => {
     const committed: string[] = [];
-    let sent: Buffer[] = [];
     let tries = 0;
     let inCommit: (() => void) | undefined;
-    const connect = async (): Promise<Connected> => {
-      const writer: TableWriter = {
-        writeBatch: async () => {},
-        close: async () => {},
-        // As LOAD DATA's stream and COPY's socket do: the bytes are kept by reference until the commit has sent them.
-        addText: async (text: Buffer) => {
-          sent.push(text);
-        },
-        add: async () => {},
-        commit: async () => {
-          await new Promise<void>((resolve) => {
-            inCommit = resolve;
-          });
-          const text = Buffer.concat(sent).toString();
-          sent = [];
-          if (drop && ++tries === 1) throw new FerryError('FERRY_PLUGIN_ERROR', 'connection reset', { retryable: true });
-          committed.push(text);
-        },
-      };
-      return { session: { close: async () => {} } as unknown as DbSession, writer };
-    };
-    const ctx = {
-      taskId: 0,
-      dirty: () => {},
-      signal: new AbortController().signal,
-      log: { info: () => {}, warn: () => {} },
-      retry: { maxRetries: 3, initialIntervalMs: 1, maxIntervalMs: 2 },
-    };
-    const w = new BatchWriter(connect, 100, ctx, 't');
+    const connect = textTable(async (take) => {
+      await new Promise<void>((resolve) => {
+        inCommit = resolve;
+      });
+      const text = take();
+      if (drop && ++tries === 1) throw new FerryError('FERRY_PLUGIN_ERROR', 'connection reset', { retryable: true });
+      committed.push(text);
+    });
+    const w = new BatchWriter(connect, 100, quietCtx, 't');
     await w.open();
     await w.pushText(w.keepText(Buffer.from('1\ta\n2\tb\n')), 2);
     const commit = w.commitNow();
@@ -175,5 +188,26 @@ for (const drop of [false, true]) {
     assert.is(next.toString(), 'XXXXXXXXXXXXXXX');
   });
 }
+
+test('pass-through text: 20,000 lines in frames that straddle 1,000-line batches, kept in blocks reused once their batch committed: every batch commits exactly its own lines', async () => {
+  const commits: string[] = [];
+  const connect = textTable(async (take) => {
+    await new Promise((r) => setImmediate(r));
+    commits.push(take());
+  });
+  const w = new BatchWriter(connect, 1000, quietCtx, 't');
+  await w.open();
+  const lines: string[] = [];
+  for (let i = 0; i < 20_000; i++) lines.push(`${i}\t${'p'.repeat(100 + (i % 37))}\n`);
+  for (let at = 0; at < lines.length; ) {
+    const n = Math.min(333, lines.length - at);
+    await w.pushText(w.keepText(Buffer.from(lines.slice(at, at + n).join(''))), n);
+    at += n;
+  }
+  await w.finish();
+  await w.close();
+  assert.is(commits.length, 20);
+  commits.forEach((c, b) => assert.is(c, lines.slice(b * 1000, (b + 1) * 1000).join(''), `batch ${b}`));
+});
 
 test.run();
