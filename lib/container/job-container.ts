@@ -335,7 +335,7 @@ export class JobContainer {
       return fromJob !== undefined && channel !== undefined ? Math.min(fromJob, channel) : (fromJob ?? channel);
     };
     const caps = { recordsPerSecond: per(s.jobSpeed.record, s.channelSpeed.record), bytesPerSecond: per(s.jobSpeed.byte, s.channelSpeed.byte) };
-    const executor = await (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max)))(plans.length, s.maxThreads);
+    const executor = await (this.options.executor ?? ((groups, max) => new PiscinaExecutor(groups, max, s.workerHeapMb)))(plans.length, s.maxThreads);
     this.executor = executor;
     if (this.stopRequested) executor.stop();
     const stopWorkers = (): void => executor.abort();

@@ -10,9 +10,11 @@ import { expose } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { CONTROL, CONTROL_SLOTS, type ProgressSink, type TaskGroupRequest, type TaskGroupResult } from '../../workers/messages.js';
 import type { GroupSpec, TaskGroupExecutor } from './executor.js';
+import { SETTING_DEFAULTS } from '../job/settings.js';
+import { FerryError } from '../errors.js';
 
 const WORKER_URL = new URL('../../workers/taskgroup.js', import.meta.url).href;
-const WORKER_YOUNG_GENERATION_MB = 16;
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 /** Worker threads for `groups` groups: one per group, at most maxThreads (default: the cores). */
 export function threadCount(groups: number, maxThreads: number | undefined): number {
@@ -47,7 +49,8 @@ export class PiscinaExecutor implements TaskGroupExecutor {
   private readonly pool: Piscina;
   private readonly control = new ControlFlags();
 
-  constructor(groups: number, maxThreads: number | undefined) {
+  /** heapMb: each thread's heap (core.container.workerHeapMb). */
+  constructor(groups: number, maxThreads: number | undefined, private readonly heapMb: number = SETTING_DEFAULTS.workerHeapMb) {
     this.threads = threadCount(groups, maxThreads);
     const perThread = Math.ceil(groups / this.threads);
     this.pool = new Piscina({
@@ -60,9 +63,13 @@ export class PiscinaExecutor implements TaskGroupExecutor {
       maxQueue: groups,
       // Long tasks: piscina's Atomics wait between tasks buys nothing here.
       atomics: 'disabled',
-      // V8 sizes each thread's young generation for a big heap; 16 MB held peak RSS of a 2M-row
-      // PG→PG job from ~330 to ~275 MB at the same speed (bench/RESULTS.md).
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      // Both limits are set for peak RSS (2M rows, same run, bench/RESULTS.md 2026-12-07):
+      // - young generation: V8 sizes it for a big heap; 16 MB held peak RSS of PG→PG from ~330 to
+      //   ~275 MB, 4 MB ~35 MB lower again, the same speed on the pass-through paths, ~7% slower
+      //   MySQL→PG (rows as objects).
+      // - old generation: V8 lets a heap hold garbage in proportion to its limit; at this 24 GB
+      //   machine's default (~4 GB) a MySQL→PG thread held ~45 MB of it, at 1 GB ~25 MB.
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: heapMb },
     });
   }
 
@@ -80,6 +87,11 @@ export class PiscinaExecutor implements TaskGroupExecutor {
     const request: TaskGroupRequest = { spec: { ...group, control: control.buffer }, port: port2 };
     try {
       return (await this.pool.run(request, { transferList: [port2] as never })) as TaskGroupResult;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        throw new FerryError('FERRY_TASK_FAILED', `task group ${group.taskGroupId} ran out of memory: its worker thread's heap is ${this.heapMb} MB; raise core.container.workerHeapMb, or lower the writer's batchSize`, { cause: err });
+      }
+      throw err;
     } finally {
       port1.close();
     }

@@ -112,6 +112,7 @@ const core: Schema = open({
   container: open({
     taskGroup: open({ channel: { type: 'integer', min: 1 } }),
     maxThreads: { type: 'integer', min: 1, description: 'worker threads at most; default: the cores (os.availableParallelism())' },
+    workerHeapMb: { type: 'integer', min: 64, description: 'heap of each worker thread in MB (default 1024, as DataX\'s -Xmx1g); raise it for rows of many MB' },
     job: open({ reportInterval: { type: 'integer', min: 1 } }),
     task: open({
       failover: open({

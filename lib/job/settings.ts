@@ -13,6 +13,7 @@ export const SETTING_DEFAULTS = {
   reportIntervalMs: 10_000,
   channelBytes: 4 * 1024 * 1024,
   batchRecords: 256,
+  workerHeapMb: 1024,
 } as const;
 
 /**
@@ -106,6 +107,7 @@ export function jobSettings(root: Record<string, unknown>, overrides: SettingsOv
           },
         }
       : {}),
+    workerHeapMb: num(at(core, 'container', 'workerHeapMb')) ?? SETTING_DEFAULTS.workerHeapMb,
     taskGroupChannels: num(at(core, 'container', 'taskGroup', 'channel')) ?? SETTING_DEFAULTS.taskGroupChannels,
     maxRetryTimes: num(at(core, 'container', 'task', 'failover', 'maxRetryTimes')) ?? SETTING_DEFAULTS.maxRetryTimes,
     retryIntervalMs: num(at(core, 'container', 'task', 'failover', 'retryIntervalInMsec')) ?? SETTING_DEFAULTS.retryIntervalMs,

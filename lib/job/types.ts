@@ -44,6 +44,12 @@ export interface JobSettings {
   restore?: { column?: string | undefined; index?: number | undefined; every?: number | undefined } | undefined;
   /** Worker threads at most (core.container.maxThreads); undefined: the machine's cores. */
   maxThreads?: number | undefined;
+  /**
+   * Heap of each worker thread in MB (core.container.workerHeapMb), as DataX's -Xmx1g: V8 lets
+   * a heap grow in proportion to its limit before it collects, so the default of a big machine
+   * (~4 GB) held ~50 MB of garbage a thread.
+   */
+  workerHeapMb: number;
   /** At most this many channels in one TaskGroup (core.container.taskGroup.channel, DataX: 5). */
   taskGroupChannels: number;
   /** Retries of a failed task after its first attempt (core.container.task.failover.maxRetryTimes). */

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { lastJson, runCli, tempDir } from '../helpers.js';
+import { fixture, lastJson, runCli, tempDir } from '../helpers.js';
 import { jobSettings } from '../../lib/job/settings.js';
 import type { JobSummary } from '../../lib/container/summary.js';
 
@@ -108,6 +108,23 @@ test('core.container.maxThreads below 1 is a job-file mistake', async () => {
     assert.is(r.code, 2, r.stderr);
     assert.match(r.stderr, /^error: core\.container\.maxThreads: /);
     assert.is(r.stderr.trim().split('\n').length, 1);
+  } finally {
+    cleanup();
+  }
+});
+
+test('a worker thread out of heap: the job fails with one line naming core.container.workerHeapMb', async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const path = join(dir, 'hoard.json');
+    writeFileSync(path, JSON.stringify({
+      core: { container: { workerHeapMb: 64 } },
+      job: { content: [{ reader: { name: 'hoardingreader', parameter: { mb: 512 } }, writer: { name: 'streamwriter', parameter: { print: false } } }] },
+    }));
+    const r = await runCli(['run', path, '--plugin', fixture('plugins', 'hoardingreader.js')], { timeoutMs: 60_000 });
+    assert.is(r.code, 1, r.stderr);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+    assert.equal(errors, ["error: task group 0 ran out of memory: its worker thread's heap is 64 MB; raise core.container.workerHeapMb, or lower the writer's batchSize"]);
   } finally {
     cleanup();
   }

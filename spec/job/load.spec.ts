@@ -81,6 +81,7 @@ test('a DataX job with a core block: channel from the caps, runtime settings fro
     channelSpeed: { byte: 1048576, record: 1000 },
     errorLimit: {},
     dirtyPath: undefined,
+    workerHeapMb: 512,
     taskGroupChannels: 3,
     maxRetryTimes: 2,
     retryIntervalMs: 500,
