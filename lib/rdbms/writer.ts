@@ -4,6 +4,7 @@
  * with the `@table` placeholder, `session`, `batchSize` — over one Dialect. Each batch is one
  * transaction; batch-writer.ts retries lost connections and isolates refused records.
  */
+import { mysqlTextInto } from './postgresql/from-mysql.js';
 import { configError } from '../errors.js';
 import type { Schema } from '../job/schema.js';
 import type { Checkpoint, JobContext, PassThroughOffer, ReceivedFrame, RecordReceiver, TaskContext, WriterJob, WriterPlugin, WriterTask } from '../plugin/spi.js';
@@ -155,15 +156,21 @@ class RdbmsWriterJob implements WriterJob {
    * column has the reader's type.
    */
   acceptPassThrough(offer: PassThroughOffer): string | undefined {
-    const own = this.dialect.name === 'postgresql' ? ['postgresql-copy-text', 'postgresql-copy-binary'] : ['mysql-load-text'];
+    const own = this.dialect.name === 'postgresql' ? ['postgresql-copy-text', 'postgresql-copy-binary', 'mysql-load-text'] : ['mysql-load-text'];
     if (!own.includes(offer.format)) return `${offer.format} cannot go into ${this.dialect.name}`;
     const mode = parseMode(this.ctx.parameter.writeMode)!;
     if (this.dialect.name === 'postgresql' && mode !== 'insert') return `writeMode ${mode} writes with INSERT, not COPY`;
     const load = this.session!.loadChoice?.(mode);
     if (this.dialect.name === 'mysql' && !load?.load) return `the writer inserts, not LOAD DATA: ${load?.why ?? 'no LOAD DATA'}`;
     if (offer.types.length !== this.types.length) return `the reader sends ${offer.types.length} columns, the writer takes ${this.types.length}`;
+    // MySQL's text into PostgreSQL's COPY: the types differ by name, the text must be read as the same value (from-mysql.ts).
+    const across = this.dialect.name === 'postgresql' && offer.format === 'mysql-load-text';
     for (const [i, t] of this.types.entries()) {
-      if (t !== offer.types[i]) return `column ${this.columns[i]} is ${t} in the target and ${offer.types[i]} in the source: the value is converted on the way`;
+      const from = offer.types[i]!;
+      if (across) {
+        const why = mysqlTextInto(from, t);
+        if (why) return `column ${this.columns[i]}: ${why}`;
+      } else if (t !== from) return `column ${this.columns[i]} is ${t} in the target and ${from} in the source: the value is converted on the way`;
     }
     return undefined;
   }

@@ -8,9 +8,10 @@
  * writer loads those columns through UNHEX), NULL as \N. The escapes are those of PostgreSQL's
  * COPY text too, so copy-text.ts reads a line's fields back (a restore key, a dirty record).
  *
- * The reader offers it only for the column types below (passThroughType); the writer takes it
- * only when each target column has the source column's type, so the server reads back what it
- * sent, into the same type.
+ * The reader offers it only for the column types below (passThroughType). A MySQL writer takes
+ * it only when each target column has the source column's type, so the server reads back what it
+ * sent, into the same type; PostgreSQL's COPY where each column's text reads as the same value
+ * (../postgresql/from-mysql.ts).
  */
 import { BINARY_CHARSET, T } from './field-types.js';
 import type { BinaryField, RawPacket } from './binary-rows.js';
